@@ -1,0 +1,12 @@
+"""Top-level URLs. There is deliberately no Django admin: every staff screen goes through a role
+check and, from the privacy core on, the access log."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tutela.core.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("tutela.customers.urls")),
+    path("staff/", include("tutela.staff.urls")),
+    path("policy/", include("tutela.policy.urls")),
+]

@@ -1,0 +1,7 @@
+"""What other apps may import from accounts."""
+
+from tutela.accounts.models import SecurityEvent, User
+from tutela.accounts.selectors import security_events_for_user
+from tutela.accounts.services import security_event_record
+
+__all__ = ["SecurityEvent", "User", "security_event_record", "security_events_for_user"]

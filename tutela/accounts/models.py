@@ -1,0 +1,90 @@
+"""Identities that can sign in, and the security log of what happened at sign-in."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates users keyed by email (there are no usernames)."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """A customer or staff identity with a normalised email."""
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """Used only by `createsuperuser`; Tutela has no Django admin site."""
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who can sign in: a customer (profile in `customers`) or a staff member."""
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    # Staff are shown to customers by role and first name (never their email).
+    display_name = models.CharField(max_length=80, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    def __str__(self) -> str:
+        return self.display_name or f"user #{self.pk}"
+
+
+class SecurityEvent(models.Model):
+    """One sign-in related event with the client IP (R2: security and fraud prevention)."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+        SIGN_UP = "sign_up", "Signed up"
+        SIGN_OUT = "sign_out", "Signed out"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET_DONE = "password_reset_done", "Password reset"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        SIGN_IN_REFUSED = "sign_in_refused", "Sign-in refused (wrong area)"
+
+    class Realm(models.TextChoices):
+        CUSTOMER = "customer", "Customer portal"
+        STAFF = "staff", "Staff console"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    realm = models.CharField(max_length=16, choices=Realm.choices, default=Realm.CUSTOMER)
+    # Null for a failed sign-in against an unknown address; we do not store the typed address.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="security_events"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The purpose is fixed by the policy file; stored so an export can state it per row.
+    purpose = models.CharField(max_length=64, default="security_fraud_prevention", editable=False)
+    request_id = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-occurred_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["user", "-occurred_at"]),
+            models.Index(fields=["ip_address", "-occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.ip_address} at {self.occurred_at:%Y-%m-%d %H:%M}"

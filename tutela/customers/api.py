@@ -1,0 +1,16 @@
+"""What other apps may import from customers."""
+
+from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
+from tutela.customers.selectors import customer_for_user, profile_history
+from tutela.customers.services import customer_register, customer_signup, customer_update
+
+__all__ = [
+    "PROFILE_FIELDS",
+    "Customer",
+    "ProfileChange",
+    "customer_for_user",
+    "customer_register",
+    "customer_signup",
+    "customer_update",
+    "profile_history",
+]

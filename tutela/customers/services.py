@@ -1,0 +1,85 @@
+"""Writes for customer profiles. Every change is recorded field by field (R15)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from tutela.accounts.api import User
+from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
+
+
+def _profile_values(details: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(details) - set(PROFILE_FIELDS)
+    if unknown:
+        # R1: nothing undeclared is collected; a caller passing extra fields is a bug.
+        raise ValueError(f"not profile fields: {', '.join(sorted(unknown))}")
+    return {name: details[name] for name in PROFILE_FIELDS if name in details}
+
+
+def customer_register(*, user: User, details: Mapping[str, Any]) -> Customer:
+    """Create the profile for a freshly signed-up identity (called from the sign-up form)."""
+    with transaction.atomic():
+        customer = Customer(user=user, **_profile_values(details))
+        customer.full_clean(exclude=["user"])
+        customer.save()
+        return customer
+
+
+def customer_signup(
+    *, email: str, password: str, details: Mapping[str, Any], email_verified: bool
+) -> Customer:
+    """Create identity, email address record and profile in one go (demo data, staff, tests)."""
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=password)
+        EmailAddress.objects.create(
+            user=user, email=user.email, primary=True, verified=email_verified
+        )
+        return customer_register(user=user, details=details)
+
+
+def customer_update(
+    *,
+    customer: Customer,
+    changes: Mapping[str, Any],
+    channel: ProfileChange.Channel,
+    actor_label: str,
+) -> list[ProfileChange]:
+    """Apply a rectification and record each changed field with old and new value.
+
+    Side effects: updates the profile row and appends one ProfileChange per field whose value
+    actually changed; unchanged fields are ignored, so saving an untouched form records nothing.
+    """
+    values = _profile_values(changes)
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        now = timezone.now()
+        history: list[ProfileChange] = []
+        for name, new in values.items():
+            old = getattr(locked, name)
+            if str(old) == str(new):
+                continue
+            setattr(locked, name, new)
+            history.append(
+                ProfileChange(
+                    customer=locked,
+                    field=name,
+                    old_value=str(old),
+                    new_value=str(new),
+                    channel=channel,
+                    actor_label=actor_label,
+                    changed_at=now,
+                )
+            )
+        if not history:
+            return []
+        locked.updated_at = now
+        locked.full_clean(exclude=["user"])
+        locked.save()
+        ProfileChange.objects.bulk_create(history)
+        customer.refresh_from_db()
+        return history

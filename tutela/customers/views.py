@@ -1,0 +1,70 @@
+"""The personal account: see and correct what we hold (R15)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from tutela.accounts.api import security_events_for_user
+from tutela.customers.access import customer_required
+from tutela.customers.forms import ProfileForm
+from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
+from tutela.customers.selectors import profile_history
+from tutela.customers.services import customer_update
+from tutela.policy.api import current_policy
+
+
+def _profile_rows(customer: Customer) -> list[tuple[str, str]]:
+    """(label, value) pairs in display order, with the country's name rather than its code."""
+    rows = []
+    for name in PROFILE_FIELDS:
+        field = Customer._meta.get_field(name)
+        value = getattr(customer, name)
+        shown = value.name if name == "country" else value
+        rows.append((str(field.verbose_name).capitalize(), str(shown or "")))
+    return rows
+
+
+@customer_required
+def account(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """The personal account page: profile, change history and recent sign-ins."""
+    return render(
+        request,
+        "customers/account.html",
+        {
+            "customer": customer,
+            "profile_rows": _profile_rows(customer),
+            "history": profile_history(customer, limit=20),
+            "security_events": security_events_for_user(customer.user, limit=10),
+        },
+    )
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """Edit the profile; a full page without JavaScript, a fragment swapped in by htmx."""
+    is_htmx = bool(request.htmx)  # type: ignore[attr-defined]
+    template = "customers/_profile_form.html" if is_htmx else "customers/profile_edit.html"
+    form = ProfileForm(request.POST or None, instance=Customer.objects.get(pk=customer.pk))
+    if request.method == "POST" and form.is_valid():
+        changed = customer_update(
+            customer=customer,
+            changes={name: form.cleaned_data[name] for name in form.changed_data},
+            channel=ProfileChange.Channel.SELF_SERVICE,
+            actor_label="the customer",
+        )
+        messages.success(request, f"Saved {len(changed)} change(s)." if changed else "Nothing changed.")
+        if is_htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": reverse("customers:account")})
+        return redirect("customers:account")
+    # htmx swaps only 2xx responses, so an invalid form comes back as 200 with its errors.
+    return render(request, template, {"form": form})
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    """How to reach the company, from the policy file; public (the policy's 'To contact us')."""
+    return render(request, "customers/contact.html", {"policy": current_policy()})
