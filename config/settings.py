@@ -46,7 +46,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tutela.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +88,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite cannot create the folder its file lives in; a fresh clone has no var/ yet.
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the in-process worker and web requests share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -219,8 +221,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Static files ------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-# Hashed, compressed names need `collectstatic` first; production turns them on, tests and the
-# embedded default serve straight from the apps through WhiteNoise's finders.
+# Hashed, compressed names need `collectstatic` first; production turns them on.
 _static_manifest = env_bool("TUTELA_STATIC_MANIFEST", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -230,7 +231,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not _static_manifest
+if _static_manifest:
+    # WhiteNoise serves the collected files in production; runserver and the test live server
+    # serve static files themselves.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

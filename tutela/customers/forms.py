@@ -10,15 +10,27 @@ from django.http import HttpRequest
 from tutela.accounts.api import User
 from tutela.customers.models import PROFILE_FIELDS, Customer
 from tutela.customers.services import customer_register
-from tutela.customers.validators import normalise_phone, validate_uk_postcode
+from tutela.customers.validators import (
+    normalise_phone,
+    validate_plain_text,
+    validate_uk_postcode,
+)
 
 _MODEL_FIELDS = forms.fields_for_model(Customer, fields=PROFILE_FIELDS)
+# A plain Form (allauth's sign-up) does not run model validators, so carry them onto the fields.
+for _name, _field in _MODEL_FIELDS.items():
+    if validate_plain_text in Customer._meta.get_field(_name).validators:
+        _field.validators.append(validate_plain_text)
 
 
 class ProfileCleaningMixin:
     """Normalises phones to E.164 and checks UK postcodes; shared by sign-up and edit."""
 
     cleaned_data: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def _clean_phone_field(self, name: str) -> str:
         value = self.cleaned_data.get(name, "")

@@ -46,7 +46,9 @@ class Customer(models.Model):
     city = models.CharField("town or city", max_length=80, validators=[validate_plain_text])
     postcode = models.CharField("postcode", max_length=16, validators=[validate_plain_text])
     country = CountryField(default="GB")
-    phone = models.CharField("phone", max_length=32, help_text="Stored in international format.")
+    phone = models.CharField(
+        "phone", max_length=32, help_text="For example 020 8068 4673, or +44 20 8068 4673 from abroad."
+    )
     phone_alt = models.CharField("other phone", max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
