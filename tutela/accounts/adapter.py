@@ -31,13 +31,19 @@ def _realm_of_request(request: HttpRequest) -> SecurityEvent.Realm:
 
 
 def _realm_of_user(user: AbstractBaseUser) -> SecurityEvent.Realm:
-    return SecurityEvent.Realm.STAFF if getattr(user, "is_staff", False) else SecurityEvent.Realm.CUSTOMER
+    return (
+        SecurityEvent.Realm.STAFF
+        if getattr(user, "is_staff", False)
+        else SecurityEvent.Realm.CUSTOMER
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Records sign-in events with the IP (R2) and keeps staff and customers on their own doors."""
 
-    def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse | None:
+    def pre_login(
+        self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any
+    ) -> HttpResponse | None:
         """Refuse a staff account at the customer door and a customer account at the staff door."""
         response = super().pre_login(request, user, **kwargs)
         if response is not None:
@@ -72,7 +78,10 @@ class AccountAdapter(DefaultAccountAdapter):
         user = request.user if isinstance(request.user, User) else None
         if user is not None:
             security_event_record(
-                kind=SecurityEvent.Kind.SIGN_OUT, request=request, user=user, realm=_realm_of_user(user)
+                kind=SecurityEvent.Kind.SIGN_OUT,
+                request=request,
+                user=user,
+                realm=_realm_of_user(user),
             )
         super().logout(request)
 
@@ -96,7 +105,9 @@ class AccountAdapter(DefaultAccountAdapter):
             security_event_record(kind=SecurityEvent.Kind.SIGN_UP, request=request, user=saved)
         return saved
 
-    def send_password_reset_mail(self, user: AbstractBaseUser, email: str, context: dict[str, Any]) -> None:
+    def send_password_reset_mail(
+        self, user: AbstractBaseUser, email: str, context: dict[str, Any]
+    ) -> None:
         """Log the reset request with its IP before sending the link."""
         security_event_record(
             kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED,
@@ -113,7 +124,9 @@ class AccountAdapter(DefaultAccountAdapter):
         match = getattr(request, "resolver_match", None) if request is not None else None
         via_reset = bool(match and (match.url_name or "").startswith("account_reset_password"))
         security_event_record(
-            kind=SecurityEvent.Kind.PASSWORD_RESET_DONE if via_reset else SecurityEvent.Kind.PASSWORD_CHANGED,
+            kind=SecurityEvent.Kind.PASSWORD_RESET_DONE
+            if via_reset
+            else SecurityEvent.Kind.PASSWORD_CHANGED,
             request=request,
             user=user if isinstance(user, User) else None,
             realm=_realm_of_user(user),

@@ -29,7 +29,7 @@ def customer_required(view: CustomerView) -> Callable[..., HttpResponse]:
             return redirect_to_login(request.get_full_path())
         customer: Customer | None = None
         if not request.user.is_staff:
-            customer = customer_for_user(request.user)  # type: ignore[arg-type]
+            customer = customer_for_user(request.user)
         if customer is None:
             raise PermissionDenied("The personal account is for customers.")
         return view(request, customer, *args, **kwargs)

@@ -8,7 +8,7 @@ from django import forms
 from django.http import HttpRequest
 
 from tutela.accounts.api import User
-from tutela.customers.models import PROFILE_FIELDS, Customer
+from tutela.customers.models import PROFILE_FIELDS, Customer, profile_field
 from tutela.customers.services import customer_register
 from tutela.customers.validators import (
     normalise_phone,
@@ -19,7 +19,7 @@ from tutela.customers.validators import (
 _MODEL_FIELDS = forms.fields_for_model(Customer, fields=PROFILE_FIELDS)
 # A plain Form (allauth's sign-up) does not run model validators, so carry them onto the fields.
 for _name, _field in _MODEL_FIELDS.items():
-    if validate_plain_text in Customer._meta.get_field(_name).validators:
+    if validate_plain_text in profile_field(_name).validators:
         _field.validators.append(validate_plain_text)
 
 

@@ -47,7 +47,9 @@ class Customer(models.Model):
     postcode = models.CharField("postcode", max_length=16, validators=[validate_plain_text])
     country = CountryField(default="GB")
     phone = models.CharField(
-        "phone", max_length=32, help_text="For example 020 8068 4673, or +44 20 8068 4673 from abroad."
+        "phone",
+        max_length=32,
+        help_text="For example 020 8068 4673, or +44 20 8068 4673 from abroad.",
     )
     phone_alt = models.CharField("other phone", max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -80,3 +82,11 @@ class ProfileChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} changed at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+def profile_field(name: str) -> models.Field:
+    """The model field behind one of PROFILE_FIELDS (for labels and validators)."""
+    field = Customer._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{name} is not a concrete profile field")
+    return field

@@ -18,7 +18,9 @@ _UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 def validate_plain_text(value: str) -> None:
     """Refuse markup and control characters with a message that says which."""
     if _MARKUP.search(value):
-        raise ValidationError("Use plain text: the characters < and > are not allowed.", code="markup")
+        raise ValidationError(
+            "Use plain text: the characters < and > are not allowed.", code="markup"
+        )
     if _CONTROL.search(value):
         raise ValidationError("Remove the control characters from this text.", code="control")
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from tutela.accounts.api import security_events_for_user
 from tutela.customers.access import customer_required
 from tutela.customers.forms import ProfileForm
-from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
+from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange, profile_field
 from tutela.customers.selectors import profile_history
 from tutela.customers.services import customer_update
 from tutela.policy.api import current_policy
@@ -21,7 +21,7 @@ def _profile_rows(customer: Customer) -> list[tuple[str, str]]:
     """(label, value) pairs in display order, with the country's name rather than its code."""
     rows = []
     for name in PROFILE_FIELDS:
-        field = Customer._meta.get_field(name)
+        field = profile_field(name)
         value = getattr(customer, name)
         shown = value.name if name == "country" else value
         rows.append((str(field.verbose_name).capitalize(), str(shown or "")))
@@ -57,7 +57,9 @@ def profile_edit(request: HttpRequest, customer: Customer) -> HttpResponse:
             channel=ProfileChange.Channel.SELF_SERVICE,
             actor_label="the customer",
         )
-        messages.success(request, f"Saved {len(changed)} change(s)." if changed else "Nothing changed.")
+        messages.success(
+            request, f"Saved {len(changed)} change(s)." if changed else "Nothing changed."
+        )
         if is_htmx:
             return HttpResponse(status=204, headers={"HX-Redirect": reverse("customers:account")})
         return redirect("customers:account")

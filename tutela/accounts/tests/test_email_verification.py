@@ -25,7 +25,7 @@ def test_unverified_customer_cannot_sign_in_until_the_emailed_link_is_followed(
 ) -> None:
     _register(client)
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     client.logout()
 

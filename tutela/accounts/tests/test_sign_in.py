@@ -20,7 +20,9 @@ def test_sign_in_is_logged_with_the_ip_and_rotates_the_session(
     customer = make_customer(email="ada@example.com")
     client.get("/accounts/login/")
     before = client.cookies["sessionid"].value if "sessionid" in client.cookies else None
-    response = client.post("/accounts/login/", {"login": "ada@example.com", "password": DEMO_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"login": "ada@example.com", "password": DEMO_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.cookies["sessionid"].value != before
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SIGN_IN)
@@ -80,7 +82,9 @@ def test_wrong_passwords_are_logged_and_then_rate_limited(
 
 
 @pytest.mark.django_db
-def test_failed_sign_in_for_an_unknown_address_is_logged_without_the_address(client: Client) -> None:
+def test_failed_sign_in_for_an_unknown_address_is_logged_without_the_address(
+    client: Client,
+) -> None:
     client.post("/accounts/login/", {"login": "nobody@example.com", "password": "whatever123"})
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.SIGN_IN_FAILED)
     assert event.user is None and event.ip_address == "127.0.0.1"
@@ -109,9 +113,12 @@ def test_password_reset_request_and_completion_are_logged(
         kind=SecurityEvent.Kind.PASSWORD_RESET_DONE, user=customer.user
     ).exists()
     client.logout()
-    assert client.post(
-        "/accounts/login/", {"login": "ada@example.com", "password": new_password}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"login": "ada@example.com", "password": new_password}
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.django_db
@@ -119,5 +126,7 @@ def test_sign_out_is_logged(client: Client, make_customer: Callable[..., Custome
     customer = make_customer(email="ada@example.com")
     client.post("/accounts/login/", {"login": "ada@example.com", "password": DEMO_PASSWORD})
     client.post("/accounts/logout/")
-    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.SIGN_OUT, user=customer.user).exists()
+    assert SecurityEvent.objects.filter(
+        kind=SecurityEvent.Kind.SIGN_OUT, user=customer.user
+    ).exists()
     assert "_auth_user_id" not in client.session

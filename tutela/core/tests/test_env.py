@@ -10,7 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int, env_list, env_secret
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("OFF", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("OFF", False), ("", False)]
+)
 def test_env_bool_reads_the_usual_spellings(
     monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool
 ) -> None:
@@ -18,7 +20,9 @@ def test_env_bool_reads_the_usual_spellings(
     assert env_bool("X_FLAG") is expected
 
 
-def test_env_bool_refuses_a_typo_instead_of_reading_it_as_false(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_bool_refuses_a_typo_instead_of_reading_it_as_false(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("X_FLAG", "ture")
     with pytest.raises(ImproperlyConfigured, match="X_FLAG='ture'"):
         env_bool("X_FLAG")

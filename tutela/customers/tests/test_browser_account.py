@@ -32,7 +32,7 @@ def test_register_verify_sign_in_and_edit_profile(browser_page: Any, live_server
     page.get_by_role("button", name="Register").click()
     page.get_by_role("heading", name="Verify Your Email Address").wait_for()
 
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", str(mail.outbox[-1].body))
     assert link, mail.outbox[-1].body
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm").click()

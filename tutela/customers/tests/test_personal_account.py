@@ -41,7 +41,9 @@ def test_a_customer_sees_only_their_own_details(
 @pytest.mark.django_db
 def test_staff_are_refused_the_customer_account(client: Client) -> None:
     """A staff identity has no personal account; the page answers 403, not another's data."""
-    staff = User.objects.create_user(email="staff@example.com", password=DEMO_PASSWORD, is_staff=True)
+    staff = User.objects.create_user(
+        email="staff@example.com", password=DEMO_PASSWORD, is_staff=True
+    )
     client.force_login(staff)
     assert client.get("/account/").status_code == 403
     assert client.post("/account/profile/", {"full_name": "x"}).status_code == 403
@@ -88,8 +90,14 @@ def test_saving_an_unchanged_form_records_nothing(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("full_name", ""), ("full_name", "<img src=x>"), ("postcode", "ZZZ"), ("phone", "12"),
-     ("city", "Lon\x00don"), ("company_name", "c" * 151)],
+    [
+        ("full_name", ""),
+        ("full_name", "<img src=x>"),
+        ("postcode", "ZZZ"),
+        ("phone", "12"),
+        ("city", "Lon\x00don"),
+        ("company_name", "c" * 151),
+    ],
 )
 def test_a_bad_edit_names_the_field_and_changes_nothing(
     client: Client, make_customer: Callable[..., Customer], field: str, value: str
@@ -116,7 +124,10 @@ def test_htmx_edit_returns_a_fragment_and_redirects_after_saving(
     fragment = client.get("/account/profile/", HTTP_HX_REQUEST="true")
     assert fragment.status_code == 200
     assert b"<html" not in fragment.content and b'hx-post="/account/profile/"' in fragment.content
-    data = {name: fragment.context["form"].initial.get(name) or "" for name in fragment.context["form"].fields}
+    data = {
+        name: fragment.context["form"].initial.get(name) or ""
+        for name in fragment.context["form"].fields
+    }
     data["city"] = "Cambridge"
     saved = client.post("/account/profile/", data, HTTP_HX_REQUEST="true")
     assert saved.status_code == 204 and saved["HX-Redirect"] == "/account/"
