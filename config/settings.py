@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "tutela.core",
+    "tutela.crypto",
+    "tutela.audit",
     "tutela.policy",
     "tutela.accounts",
     "tutela.customers",
@@ -157,6 +159,7 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_USER_DISPLAY = "tutela.accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[C-MES] "
 # R4: per IP and per account; allauth keeps the counters in the cache above.
 ACCOUNT_RATE_LIMITS = {
@@ -171,6 +174,10 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "C-MES Solutions (Tutela)"
 # Passkeys need a secure origin; the embedded default serves plain http on 127.0.0.1.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
+# --- Field encryption and key store (issue 3, tutela.crypto) ----------------------------------
+
+# --- Access log (issue 3, tutela.audit) -------------------------------------------------------
 
 # --- Email -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -88,3 +88,8 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.ip_address} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+def user_display(user: User) -> str:
+    """How allauth names the signed-in person in its messages ("Signed in as ...")."""
+    return user.display_name or user.email
