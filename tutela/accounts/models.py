@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -33,6 +34,9 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who can sign in: a customer (profile in `customers`) or a staff member."""
 
+    # The pseudonymous id under which every store files this person's data: the catalog walks
+    # by it, the access log names it, and data keys are issued per subject (DESIGN.md).
+    subject_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField("email address", max_length=254, unique=True)
     # Staff are shown to customers by role and first name (never their email).
     display_name = models.CharField(max_length=80, blank=True)

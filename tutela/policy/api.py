@@ -15,6 +15,15 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from tutela.policy.catalog import (
+    Entry,
+    Erasure,
+    catalog_entries,
+    catalog_entry,
+    catalog_exempt,
+    catalog_register,
+    rows_for_subject,
+)
 from tutela.policy.loader import PolicyFileError, PolicyProblem, load_policy, parse_policy
 from tutela.policy.schema import (
     Category,
@@ -33,6 +42,8 @@ __all__ = [
     "Category",
     "CookieGroup",
     "DisclosureGround",
+    "Entry",
+    "Erasure",
     "LawfulBasis",
     "Policy",
     "PolicyFileError",
@@ -42,6 +53,10 @@ __all__ = [
     "RetentionRule",
     "Right",
     "RightKey",
+    "catalog_entries",
+    "catalog_entry",
+    "catalog_exempt",
+    "catalog_register",
     "category",
     "current_policy",
     "deadline_days",
@@ -51,6 +66,7 @@ __all__ = [
     "purpose",
     "reset_policy_cache",
     "retention_rules_for",
+    "rows_for_subject",
 ]
 
 _lock = threading.Lock()

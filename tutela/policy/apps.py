@@ -8,5 +8,9 @@ class PolicyConfig(AppConfig):
     label = "policy"
 
     def ready(self) -> None:
-        """Register the system check that refuses to start with an invalid policy file."""
+        """Register the system checks and load every app's catalog entries (`privacy.py`)."""
+        from django.utils.module_loading import autodiscover_modules
+
         from tutela.policy import checks  # noqa: F401 (registers on import)
+
+        autodiscover_modules("privacy")

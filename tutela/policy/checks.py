@@ -1,4 +1,5 @@
-"""System check: Tutela refuses to start with a policy file that does not validate."""
+"""System checks: Tutela refuses to start with a policy file that does not validate, or while
+the code stores personal data the policy does not declare (the drift check)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
+from tutela.policy.drift import drift_problems
 from tutela.policy.loader import PolicyFileError, load_policy
 
 # Enough to fix a file; the rest is one `manage.py policy_validate` away.
@@ -33,3 +35,16 @@ def check_policy_file(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         return errors
     return []
+
+
+@register("tutela")
+def check_catalog_drift(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """One Error per disagreement between models, the catalog and the policy (DESIGN.md, 4)."""
+    try:
+        policy = load_policy(settings.TUTELA_POLICY_FILE)
+    except PolicyFileError:
+        return []  # check_policy_file reports it; drift cannot be judged against a broken file
+    return [
+        Error(str(drift), hint="See `manage.py tutela_check`.", id="policy.E002")
+        for drift in drift_problems(policy)
+    ]
