@@ -1,0 +1,138 @@
+"""The staff roles, declared once: each role is a Django group holding exactly these permissions.
+
+Least privilege (R8): a role gets a permission only when one of its tools needs it, and every
+permission named here is checked by a view today. Later issues add their permissions (campaigns,
+invoices, the request queue) here as they build the screens that check them.
+
+Only the role decides what a staff member may do: per-user permissions and the superuser flag
+grant nothing in the staff console (see `selectors.staff_member_for_user`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, models, router, transaction
+from django.db.models import Q
+
+logger = logging.getLogger(__name__)
+
+
+class Role(models.TextChoices):
+    """A staff role; its value is also the name of its Django group."""
+
+    SUPPORT = "support", "Support"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    MARKETING = "marketing", "Marketing"
+    FINANCE = "finance", "Finance"
+
+
+# Permissions as "app_label.codename", the form `User.has_perm` and templates' `perms` use.
+VIEW_CUSTOMER_PROFILE = "staff.view_customer_profile"
+CORRECT_CUSTOMER_PROFILE = "staff.correct_customer_profile"
+VIEW_SECURITY_LOG = "staff.view_security_log"
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    # Answers customers: finds them and sees what they told us, never their sign-in log.
+    Role.SUPPORT: frozenset({VIEW_CUSTOMER_PROFILE}),
+    # Handles rights requests: corrects profiles for customers (R15) and investigates sign-ins.
+    Role.PRIVACY_OFFICER: frozenset(
+        {VIEW_CUSTOMER_PROFILE, CORRECT_CUSTOMER_PROFILE, VIEW_SECURITY_LOG}
+    ),
+    # Campaigns (issue 6) and invoices (issue 4) bring these roles' tools; until then they see
+    # no customer data at all.
+    Role.MARKETING: frozenset(),
+    Role.FINANCE: frozenset(),
+}
+
+# What each role is for, shown on the console and in docs/roles.md.
+ROLE_PURPOSES: dict[Role, str] = {
+    Role.SUPPORT: "Answers customers: looks them up and sees the details they gave us.",
+    Role.PRIVACY_OFFICER: (
+        "Handles rights requests: corrects customers' details for them and reviews "
+        "sign-in security logs."
+    ),
+    Role.MARKETING: "Runs email campaigns to people who consented (tools arrive with issue 6).",
+    Role.FINANCE: "Handles orders and invoices (tools arrive with issue 4).",
+}
+
+
+def _split(permission: str) -> tuple[str, str]:
+    app_label, _, codename = permission.partition(".")
+    if not app_label or not codename:
+        raise ImproperlyConfigured(f"{permission!r}: write permissions as 'app_label.codename'")
+    return app_label, codename
+
+
+def _declared_permissions(using: str) -> dict[str, Permission]:
+    """Every permission roles.py names, as rows; a name with no row is a configuration error."""
+    wanted = set().union(*ROLE_PERMISSIONS.values())
+    if not wanted:
+        return {}
+    match = Q()
+    for permission in wanted:
+        app_label, codename = _split(permission)
+        match |= Q(content_type__app_label=app_label, codename=codename)
+    found = {
+        f"{row.content_type.app_label}.{row.codename}": row
+        for row in Permission.objects.using(using).filter(match).select_related("content_type")
+    }
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise ImproperlyConfigured(
+            f"tutela/staff/roles.py names permissions that do not exist: {', '.join(missing)}"
+        )
+    return found
+
+
+def staff_roles_sync(
+    *, actor: str, using: str = DEFAULT_DB_ALIAS
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Make each role's group exist and hold exactly its declared permissions.
+
+    Idempotent. Side effects: creates missing role groups, adds missing permissions and removes
+    any permission a group holds beyond its declaration (someone granted it by hand). Returns
+    {role: (added, removed)} for the roles created or changed, and logs each with the actor.
+    """
+    changes: dict[str, tuple[list[str], list[str]]] = {}
+    with transaction.atomic(using=using):
+        rows = _declared_permissions(using)
+        for role, declared in ROLE_PERMISSIONS.items():
+            group, created = Group.objects.using(using).get_or_create(name=role.value)
+            held = {
+                f"{app_label}.{codename}"
+                for app_label, codename in group.permissions.values_list(
+                    "content_type__app_label", "codename"
+                )
+            }
+            added, removed = sorted(declared - held), sorted(held - declared)
+            if created or added or removed:
+                group.permissions.set([rows[name] for name in declared])
+                changes[role.value] = (added, removed)
+                logger.info(
+                    "staff roles sync by %s: %s%s gained %s, lost %s",
+                    actor,
+                    role.value,
+                    " (created)" if created else "",
+                    added or "nothing",
+                    removed or "nothing",
+                )
+    return changes
+
+
+def roles_sync_after_migrate(sender: Any, *, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """post_migrate receiver: create the declared permissions if needed, then sync the roles."""
+    if not router.allow_migrate_model(using, Group):
+        # `migrate --database <alias>` of a database without auth tables (the key store).
+        return
+    # Django creates permissions in its own post_migrate receiver, app by app; creating those we
+    # name here first (idempotent) means the sync never depends on the order receivers run in,
+    # even once roles name permissions of apps listed after staff in INSTALLED_APPS.
+    for app_label in sorted({_split(name)[0] for name in set().union(*ROLE_PERMISSIONS.values())}):
+        create_permissions(global_apps.get_app_config(app_label), verbosity=0, using=using)
+    staff_roles_sync(actor="migrate", using=using)

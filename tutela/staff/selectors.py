@@ -1,0 +1,150 @@
+"""Staff reads. Every staff read of a customer's personal data goes through this module.
+
+This is the seam for the access log (issue 3, R7): each selector below that returns personal
+data calls `_record_read` once, so the tamper-evident log lands in that one function. Until then
+`_record_read` writes an application log line (ids only, no personal data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from tutela.accounts.api import SecurityEvent, User, security_events_for_user
+from tutela.customers.api import Customer, ProfileChange, profile_history
+from tutela.staff.models import StaffCorrection
+from tutela.staff.roles import VIEW_CUSTOMER_PROFILE, VIEW_SECURITY_LOG, Role
+
+access_logger = logging.getLogger("tutela.staff.access")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A signed-in staff identity with its one role and that role's permissions."""
+
+    user: User
+    role: Role
+    permissions: frozenset[str]
+
+    def can(self, permission: str) -> bool:
+        """Whether the role grants `permission` ("app_label.codename")."""
+        return permission in self.permissions
+
+    @property
+    def label(self) -> str:
+        """How histories name this person: role and first name, e.g. "privacy officer Dana"."""
+        return f"{self.role.label.lower()} {self.user.display_name or f'#{self.user.pk}'}"
+
+
+def staff_has_second_factor(user: User) -> bool:
+    """Whether the staff member has enrolled a passkey or an authenticator app (R5)."""
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+def staff_member_for_user(user: User) -> StaffMember | None:
+    """The user as a staff member, or None unless active staff with exactly one role.
+
+    Permissions come from the role's group only: `is_superuser` and per-user permissions are
+    ignored on purpose, so nothing but the role widens what a staff member may do (R8).
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return None
+    roles = list(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+    if len(roles) != 1:
+        return None
+    rows = Permission.objects.filter(group__name=roles[0]).values_list(
+        "content_type__app_label", "codename"
+    )
+    return StaffMember(
+        user=user,
+        role=Role(roles[0]),
+        permissions=frozenset(f"{app_label}.{codename}" for app_label, codename in rows),
+    )
+
+
+def _require(actor: StaffMember, permission: str) -> None:
+    # The views check too; checking again here keeps a future caller (an API endpoint, a task)
+    # from reading personal data by forgetting the decorator.
+    if not actor.can(permission):
+        raise PermissionDenied(f"The {actor.role.label} role may not do this.")
+
+
+def _record_read(actor: StaffMember, customer_ids: Iterable[int], what: str) -> None:
+    """Issue 3 replaces this with an entry in the tamper-evident access log (R7)."""
+    access_logger.info(
+        "staff read: user=%s role=%s what=%s customers=%s",
+        actor.user.pk,
+        actor.role.value,
+        what,
+        sorted(customer_ids),
+    )
+
+
+def customer_for_staff(actor: StaffMember, customer_id: int) -> Customer:
+    """One customer's profile for a staff member allowed to view profiles; 404 if unknown."""
+    _require(actor, VIEW_CUSTOMER_PROFILE)
+    customer = Customer.objects.select_related("user").filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404("No such customer.")
+    _record_read(actor, [customer.pk], "profile")
+    return customer
+
+
+def customers_search_for_staff(actor: StaffMember, *, query: str) -> QuerySet[Customer]:
+    """Customers whose email is exactly `query`, or whose name contains it; unevaluated.
+
+    Email match is exact (no browsing by domain): once emails are encrypted (issue 3) only a
+    blind index can find them, and it matches whole values. The caller paginates, and records
+    the read of the page it shows with `customers_search_page_read`.
+    """
+    _require(actor, VIEW_CUSTOMER_PROFILE)
+    query = query.strip()
+    matches = Customer.objects.select_related("user")
+    if "@" in query:
+        matches = matches.filter(user__email__iexact=query)
+    else:
+        matches = matches.filter(full_name__icontains=query)
+    return matches.order_by("full_name", "pk")
+
+
+def customers_search_page_read(actor: StaffMember, customers: Iterable[Customer]) -> None:
+    """Record that a page of search results (names, companies, emails) was shown."""
+    _record_read(actor, [customer.pk for customer in customers], "search results")
+
+
+def profile_history_for_staff(
+    actor: StaffMember, customer: Customer, *, limit: int = 50
+) -> QuerySet[ProfileChange]:
+    """The customer's rectification history, newest first."""
+    _require(actor, VIEW_CUSTOMER_PROFILE)
+    _record_read(actor, [customer.pk], "profile history")
+    return profile_history(customer, limit=limit)
+
+
+def correction_reasons_for_staff(
+    actor: StaffMember, changes: Iterable[ProfileChange]
+) -> dict[int, str]:
+    """{change id: reason} for those of these changes that a staff member made."""
+    _require(actor, VIEW_CUSTOMER_PROFILE)
+    rows = StaffCorrection.changes.through.objects.filter(
+        profilechange_id__in=[change.pk for change in changes]
+    ).values_list("profilechange_id", "staffcorrection__reason")
+    return dict(rows)
+
+
+def security_log_for_staff(
+    actor: StaffMember, customer: Customer, *, limit: int = 50
+) -> QuerySet[SecurityEvent]:
+    """The customer's sign-in events with IPs, for a role allowed to review security logs."""
+    _require(actor, VIEW_SECURITY_LOG)
+    _record_read(actor, [customer.pk], "security log")
+    return security_events_for_user(customer.user, limit=limit)
