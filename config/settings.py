@@ -23,6 +23,9 @@ CSRF_TRUSTED_ORIGINS = env_list("TUTELA_CSRF_TRUSTED_ORIGINS", [])
 TUTELA_BASE_URL = env_str("TUTELA_BASE_URL", "http://127.0.0.1:8000")
 # The policy file this deployment runs; validated at start-up by a system check.
 TUTELA_POLICY_FILE = Path(env_str("TUTELA_POLICY_FILE", str(BASE_DIR / "policy" / "c-mes.yaml")))
+# The processor (a key of the policy file) that hosts the database: every catalogued category
+# reaches it, so the drift check holds its declared categories to the catalog (R26, R33).
+TUTELA_HOSTING_PROCESSOR = env_str("TUTELA_HOSTING_PROCESSOR", "webhosting_uk")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -176,8 +179,43 @@ MFA_TOTP_ISSUER = "C-MES Solutions (Tutela)"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # --- Field encryption and key store (issue 3, tutela.crypto) ----------------------------------
+# Master keys and the blind-index key come from a key provider (a dotted path, ready for a KMS);
+# the default keeps them in a local file, created on first run with mode 0600. Back it up apart
+# from the database (docs/operations.md, Backups).
+TUTELA_KEY_PROVIDER = env_str("TUTELA_KEY_PROVIDER", "tutela.crypto.providers.LocalFileKeyProvider")
+TUTELA_KEY_FILE = Path(env_str("TUTELA_KEY_FILE", str(VAR_DIR / "keys" / "master-keys.json")))
+# Unwrapped data keys are cached per process: up to this many, each for this many seconds, which
+# is also the longest a shred in one process takes to reach the others.
+TUTELA_DATA_KEY_CACHE_SIZE = env_int("TUTELA_DATA_KEY_CACHE_SIZE", 4096, minimum=0)
+TUTELA_DATA_KEY_CACHE_SECONDS = env_int("TUTELA_DATA_KEY_CACHE_SECONDS", 60, minimum=0)
+# The key store (wrapped data keys) in its own database, so that backups of the main database
+# contain no keys. Unset: the key store lives in the main database.
+_keystore_url = env_str("TUTELA_KEYSTORE_DATABASE_URL", "")
+TUTELA_KEYSTORE_DATABASE = "keystore" if _keystore_url else "default"
+if _keystore_url:
+    # No ATOMIC_REQUESTS here: a data key commits on its own, before the data it encrypts.
+    DATABASES["keystore"] = dj_database_url.parse(
+        _keystore_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    if DATABASES["keystore"]["ENGINE"] == "django.db.backends.sqlite3":
+        if DATABASES["keystore"]["NAME"] not in ("", ":memory:"):
+            Path(DATABASES["keystore"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # secure_delete: a shredded key's bytes are overwritten in the file, not just unlinked.
+        DATABASES["keystore"].setdefault("OPTIONS", {}).update(
+            {"timeout": 20, "init_command": "PRAGMA secure_delete=ON; PRAGMA journal_mode=WAL;"}
+        )
+DATABASE_ROUTERS = ["tutela.crypto.routers.KeyStoreRouter"]
 
 # --- Access log (issue 3, tutela.audit) -------------------------------------------------------
+# Ed25519 key that signs access-log checkpoints: created with mode 0600 by the first
+# `manage.py audit_seal`; start-up is refused if others can read it. Keep it out of DB backups.
+TUTELA_AUDIT_SIGNING_KEY_FILE = Path(
+    env_str("TUTELA_AUDIT_SIGNING_KEY_FILE", str(VAR_DIR / "audit-signing-key.pem"))
+)
+# The log's name in signed checkpoints (the first line, as in C2SP tlog checkpoints).
+TUTELA_AUDIT_ORIGIN = env_str(
+    "TUTELA_AUDIT_ORIGIN", TUTELA_BASE_URL.split("://", 1)[-1].split("/", 1)[0] + "/access-log"
+)
 
 # --- Email -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

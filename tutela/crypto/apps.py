@@ -6,3 +6,8 @@ class CryptoConfig(AppConfig):
 
     name = "tutela.crypto"
     label = "crypto"
+    verbose_name = "Field encryption and key store"
+
+    def ready(self) -> None:
+        # Registers the start-up check and the settings-change hook used by tests.
+        from tutela.crypto import checks, keystore  # noqa: F401

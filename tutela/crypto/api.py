@@ -1,0 +1,41 @@
+"""What other apps may import from crypto."""
+
+from tutela.crypto.blind_index import BlindIndexField, blind_index
+from tutela.crypto.errors import (
+    CiphertextError,
+    EncryptionError,
+    KeyConfigurationError,
+    KeyShreddedError,
+)
+from tutela.crypto.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
+from tutela.crypto.markers import ERASED, ERASED_BYTES, is_erased
+from tutela.crypto.models import KeyClass
+from tutela.crypto.selectors import KeyStatus, subject_key_status
+from tutela.crypto.services import (
+    RotationResult,
+    ShredResult,
+    master_key_rotate,
+    subject_shred,
+)
+
+__all__ = [
+    "ERASED",
+    "ERASED_BYTES",
+    "BlindIndexField",
+    "CiphertextError",
+    "EncryptedBinaryField",
+    "EncryptedJSONField",
+    "EncryptedTextField",
+    "EncryptionError",
+    "KeyClass",
+    "KeyConfigurationError",
+    "KeyShreddedError",
+    "KeyStatus",
+    "RotationResult",
+    "ShredResult",
+    "blind_index",
+    "is_erased",
+    "master_key_rotate",
+    "subject_key_status",
+    "subject_shred",
+]
