@@ -7,7 +7,12 @@ from tutela.crypto.errors import (
     KeyConfigurationError,
     KeyShreddedError,
 )
-from tutela.crypto.fields import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
+from tutela.crypto.fields import (
+    EncryptedBinaryField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    data_keys_prefetch,
+)
 from tutela.crypto.markers import ERASED, ERASED_BYTES, is_erased
 from tutela.crypto.models import KeyClass
 from tutela.crypto.selectors import KeyStatus, subject_key_status
@@ -34,6 +39,7 @@ __all__ = [
     "RotationResult",
     "ShredResult",
     "blind_index",
+    "data_keys_prefetch",
     "is_erased",
     "master_key_rotate",
     "subject_key_status",

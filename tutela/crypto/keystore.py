@@ -272,7 +272,8 @@ def _cache_after_commit(alias: str, cache_key: tuple[str, str], value: Any) -> N
     transaction.on_commit(lambda: cache.put(cache_key, value), using=alias)
 
 
-def _unwrap(keys: KeyProvider, row: DataKey) -> AESGCM:
+def unwrap_row(keys: KeyProvider, row: DataKey) -> AESGCM:
+    """Open one key-store row with the master key it names."""
     try:
         raw = keys.unwrap(
             master_key_id=row.master_key_id,
@@ -300,7 +301,7 @@ def key_for_reading(subject: str, key_class: str) -> AESGCM | _Shredded:
     row = rows[0] if rows else None
     if row is None:
         raise MissingKeyError(f"no {key_class} data key for subject {subject}")
-    value: AESGCM | _Shredded = SHREDDED if row.shredded_at else _unwrap(keys, row)
+    value: AESGCM | _Shredded = SHREDDED if row.shredded_at else unwrap_row(keys, row)
     _cache_after_commit(alias, cache_key, value)
     return value
 

@@ -2,7 +2,12 @@
 
 from tutela.customers.forms import ProfileForm
 from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
-from tutela.customers.selectors import customer_for_user, profile_history
+from tutela.customers.selectors import (
+    customer_for_user,
+    customers_named,
+    profile_history,
+    profile_rows,
+)
 from tutela.customers.services import customer_register, customer_signup, customer_update
 
 __all__ = [
@@ -14,5 +19,7 @@ __all__ = [
     "customer_register",
     "customer_signup",
     "customer_update",
+    "customers_named",
     "profile_history",
+    "profile_rows",
 ]

@@ -6,21 +6,21 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django_countries import countries
 
 from tutela.accounts.api import User
 from tutela.customers.models import PROFILE_FIELDS, Customer, profile_field
 from tutela.customers.services import customer_register
-from tutela.customers.validators import (
-    normalise_phone,
-    validate_plain_text,
-    validate_uk_postcode,
-)
+from tutela.customers.validators import normalise_phone, validate_uk_postcode
 
 _MODEL_FIELDS = forms.fields_for_model(Customer, fields=PROFILE_FIELDS)
 # A plain Form (allauth's sign-up) does not run model validators, so carry them onto the fields.
 for _name, _field in _MODEL_FIELDS.items():
-    if validate_plain_text in profile_field(_name).validators:
-        _field.validators.append(validate_plain_text)
+    _field.validators.extend(
+        v for v in profile_field(_name).validators if v not in _field.validators
+    )
+# The country is stored encrypted as its ISO code; people choose it by name from a list.
+_MODEL_FIELDS["country"] = forms.ChoiceField(label="Country", choices=list(countries), initial="GB")
 
 
 class ProfileCleaningMixin:
@@ -88,6 +88,8 @@ class SignupDetailsForm(ProfileCleaningMixin, forms.Form):
 
 class ProfileForm(ProfileCleaningMixin, forms.ModelForm):
     """The personal account's edit form (rectification, R15)."""
+
+    country = _MODEL_FIELDS["country"]
 
     class Meta:
         model = Customer

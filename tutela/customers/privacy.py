@@ -19,15 +19,16 @@ _PROFILE_CATEGORIES = {
 
 catalog_register(
     Customer,
-    subject="user__subject_id",
-    fields=_PROFILE_CATEGORIES,
+    subject="subject_id",
+    # The blind index of the name is a keyed hash: pseudonymous, so still personal data (R44).
+    fields={**_PROFILE_CATEGORIES, "full_name_bidx": "name"},
     purpose="fulfil_contracts",
     erasure=Erasure.ANONYMISE,
     retention="account_data",
 )
 catalog_register(
     ProfileChange,
-    subject="customer__user__subject_id",
+    subject="subject_id",
     # The history of corrections holds old and new values of any profile field.
     fields={
         "old_value": tuple(dict.fromkeys(_PROFILE_CATEGORIES.values())),

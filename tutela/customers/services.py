@@ -24,7 +24,7 @@ def _profile_values(details: Mapping[str, Any]) -> dict[str, Any]:
 def customer_register(*, user: User, details: Mapping[str, Any]) -> Customer:
     """Create the profile for a freshly signed-up identity (called from the sign-up form)."""
     with transaction.atomic():
-        customer = Customer(user=user, **_profile_values(details))
+        customer = Customer(user=user, subject_id=user.subject_id, **_profile_values(details))
         customer.full_clean(exclude=["user"])
         customer.save()
         return customer
@@ -67,6 +67,7 @@ def customer_update(
             history.append(
                 ProfileChange(
                     customer=locked,
+                    subject_id=locked.subject_id,
                     field=name,
                     old_value=str(old),
                     new_value=str(new),

@@ -6,6 +6,7 @@ import re
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django_countries import countries
 
 # Names and addresses never need markup characters; refusing them stops stored XSS at the door
 # (templates escape anyway) and keeps exports clean.
@@ -23,6 +24,12 @@ def validate_plain_text(value: str) -> None:
         )
     if _CONTROL.search(value):
         raise ValidationError("Remove the control characters from this text.", code="control")
+
+
+def validate_country_code(value: str) -> None:
+    """An ISO 3166-1 alpha-2 code that django-countries knows."""
+    if value not in countries:
+        raise ValidationError("Choose a country from the list.", code="country")
 
 
 def validate_uk_postcode(value: str) -> None:

@@ -11,21 +11,10 @@ from django.views.decorators.http import require_http_methods
 from tutela.accounts.api import security_events_for_user
 from tutela.customers.access import customer_required
 from tutela.customers.forms import ProfileForm
-from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange, profile_field
-from tutela.customers.selectors import profile_history
+from tutela.customers.models import Customer, ProfileChange
+from tutela.customers.selectors import profile_history, profile_rows
 from tutela.customers.services import customer_update
 from tutela.policy.api import current_policy
-
-
-def _profile_rows(customer: Customer) -> list[tuple[str, str]]:
-    """(label, value) pairs in display order, with the country's name rather than its code."""
-    rows = []
-    for name in PROFILE_FIELDS:
-        field = profile_field(name)
-        value = getattr(customer, name)
-        shown = value.name if name == "country" else value
-        rows.append((str(field.verbose_name).capitalize(), str(shown or "")))
-    return rows
 
 
 @customer_required
@@ -36,7 +25,7 @@ def account(request: HttpRequest, customer: Customer) -> HttpResponse:
         "customers/account.html",
         {
             "customer": customer,
-            "profile_rows": _profile_rows(customer),
+            "profile_rows": profile_rows(customer),
             "history": profile_history(customer, limit=20),
             "security_events": security_events_for_user(customer.user, limit=10),
         },

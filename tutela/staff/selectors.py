@@ -8,6 +8,7 @@ data calls `_record_read` once, so the tamper-evident log lands in that one func
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +19,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from tutela.accounts.api import SecurityEvent, User, security_events_for_user
-from tutela.customers.api import Customer, ProfileChange, profile_history
+from tutela.crypto.api import data_keys_prefetch
+from tutela.customers.api import Customer, ProfileChange, customers_named, profile_history
 from tutela.staff.models import StaffCorrection
 from tutela.staff.roles import VIEW_CUSTOMER_PROFILE, VIEW_SECURITY_LOG, Role
 
@@ -100,30 +102,34 @@ def customer_for_staff(actor: StaffMember, customer_id: int) -> Customer:
 
 
 def customers_search_for_staff(actor: StaffMember, *, query: str) -> QuerySet[Customer]:
-    """Customers whose email is exactly `query`, or whose name contains it; unevaluated.
+    """Customers whose email or full name is exactly `query` (any case); unevaluated.
 
-    Email match is exact (no browsing by domain): once emails are encrypted (issue 3) only a
-    blind index can find them, and it matches whole values. The caller paginates, and records
+    Exact matches only (no browsing by domain or part of a name): names are encrypted and found
+    through their blind index, which matches whole values. The caller paginates, and records
     the read of the page it shows with `customers_search_page_read`.
     """
     _require(actor, VIEW_CUSTOMER_PROFILE)
     query = query.strip()
-    matches = Customer.objects.select_related("user")
     if "@" in query:
-        matches = matches.filter(user__email__iexact=query)
+        matches = Customer.objects.filter(user__email__iexact=query)
     else:
-        matches = matches.filter(full_name__icontains=query)
-    return matches.order_by("full_name", "pk")
+        matches = customers_named(query)
+    return matches.select_related("user").order_by("created_at", "pk")
 
 
 def customers_search_page_read(actor: StaffMember, customers: Iterable[Customer]) -> None:
-    """Record that a page of search results (names, companies, emails) was shown."""
+    """Record that a page of search results (names, companies, emails) was shown.
+
+    Also opens the page's data keys in one query, so showing the names costs no query per row.
+    """
+    customers = list(customers)
+    data_keys_prefetch(customers)
     _record_read(actor, [customer.pk for customer in customers], "search results")
 
 
 def profile_history_for_staff(
     actor: StaffMember, customer: Customer, *, limit: int = 50
-) -> QuerySet[ProfileChange]:
+) -> list[ProfileChange]:
     """The customer's rectification history, newest first."""
     _require(actor, VIEW_CUSTOMER_PROFILE)
     _record_read(actor, [customer.pk], "profile history")
@@ -132,7 +138,7 @@ def profile_history_for_staff(
 
 def correction_reasons_for_staff(
     actor: StaffMember, changes: Iterable[ProfileChange]
-) -> dict[int, str]:
+) -> dict[uuid.UUID, str]:
     """{change id: reason} for those of these changes that a staff member made."""
     _require(actor, VIEW_CUSTOMER_PROFILE)
     rows = StaffCorrection.changes.through.objects.filter(

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tutela.customers.api import PROFILE_FIELDS, Customer
+from tutela.customers.api import Customer, profile_rows
 from tutela.staff.access import staff_required
 from tutela.staff.forms import CustomerSearchForm, StaffCorrectionForm
 from tutela.staff.roles import (
@@ -115,24 +115,13 @@ def customer_search(request: HttpRequest, member: StaffMember) -> HttpResponse:
     )
 
 
-def _profile_rows(customer: Customer) -> list[tuple[str, str]]:
-    """(label, value) pairs in display order, with the country's name rather than its code."""
-    rows = []
-    for name in PROFILE_FIELDS:
-        value = getattr(customer, name)
-        shown = value.name if name == "country" else value
-        label = str(Customer._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
-        rows.append((label.capitalize(), str(shown or "")))
-    return rows
-
-
 def _detail_context(member: StaffMember, customer: Customer) -> dict[str, object]:
     history = list(profile_history_for_staff(member, customer))
     reasons = correction_reasons_for_staff(member, history)
     context: dict[str, object] = {
         "member": member,
         "customer": customer,
-        "profile_rows": _profile_rows(customer),
+        "profile_rows": profile_rows(customer),
         "history": [(change, reasons.get(change.pk, "")) for change in history],
         "can_correct": member.can(CORRECT_CUSTOMER_PROFILE),
         "show_security_log": member.can(VIEW_SECURITY_LOG),
