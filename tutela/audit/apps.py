@@ -6,3 +6,10 @@ class AuditConfig(AppConfig):
 
     name = "tutela.audit"
     label = "audit"
+
+    def ready(self) -> None:
+        """Register the SQLite trigger helper and the system checks."""
+        from tutela.audit import checks, triggers
+
+        triggers.connect_signals()
+        checks.register()
