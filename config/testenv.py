@@ -3,7 +3,7 @@
 Tests run with production settings (debug off), which refuse to start without a secret key; this
 gives them a throwaway one without weakening the rule for real deployments. The test servers speak
 plain http, so the https redirect is off; secure cookies, HSTS and the rest stay on. Each test run
-gets its own master-key file in a private temporary folder (created on first use, 0600), removed
+gets its own master-key and audit signing-key files in a private temporary folder (created on first use, 0600), removed
 at exit, so tests never touch var/keys.
 """
 
@@ -15,7 +15,10 @@ import tempfile
 os.environ.setdefault("TUTELA_SECRET_KEY", "test-only-secret-key-" + "t" * 40)
 os.environ.setdefault("TUTELA_SSL_REDIRECT", "0")
 
-if "TUTELA_KEY_FILE" not in os.environ:
-    _keys_dir = tempfile.mkdtemp(prefix="tutela-test-keys-")
-    atexit.register(shutil.rmtree, _keys_dir, ignore_errors=True)
-    os.environ["TUTELA_KEY_FILE"] = os.path.join(_keys_dir, "master-keys.json")
+_keys_dir = tempfile.mkdtemp(prefix="tutela-test-keys-")
+atexit.register(shutil.rmtree, _keys_dir, ignore_errors=True)
+os.environ.setdefault("TUTELA_KEY_FILE", os.path.join(_keys_dir, "master-keys.json"))
+# The access log's checkpoint signing key, likewise never var/'s.
+os.environ.setdefault(
+    "TUTELA_AUDIT_SIGNING_KEY_FILE", os.path.join(_keys_dir, "audit-signing-key.pem")
+)

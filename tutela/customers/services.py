@@ -7,10 +7,13 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from tutela.accounts.api import User
+from tutela.audit.api import Actor, access_record
 from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
+from tutela.policy.api import catalog_entry_for
 
 
 def _profile_values(details: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,12 +50,15 @@ def customer_update(
     customer: Customer,
     changes: Mapping[str, Any],
     channel: ProfileChange.Channel,
-    actor_label: str,
+    actor: Actor,
+    request: HttpRequest | None = None,
 ) -> list[ProfileChange]:
     """Apply a rectification and record each changed field with old and new value.
 
-    Side effects: updates the profile row and appends one ProfileChange per field whose value
-    actually changed; unchanged fields are ignored, so saving an untouched form records nothing.
+    Side effects: updates the profile row, appends one ProfileChange per field whose value
+    actually changed (by the actor's label: "you", or a staff member's first name and role),
+    and one access-log event naming the changed categories (R7), all in one transaction;
+    unchanged fields are ignored, so saving an untouched form records nothing.
     """
     values = _profile_values(changes)
     with transaction.atomic():
@@ -72,7 +78,7 @@ def customer_update(
                     old_value=str(old),
                     new_value=str(new),
                     channel=channel,
-                    actor_label=actor_label,
+                    actor_label=actor.label,
                     changed_at=now,
                 )
             )
@@ -82,5 +88,15 @@ def customer_update(
         locked.full_clean(exclude=["user"])
         locked.save()
         ProfileChange.objects.bulk_create(history)
+        entry = catalog_entry_for(Customer)
+        access_record(
+            actor=actor,
+            subject=locked.subject_id,
+            categories=[c for change in history for c in entry.field_categories(change.field)],
+            purpose=entry.purpose,
+            action="change",
+            request=request,
+            detail=f"{channel.label}: {', '.join(change.field for change in history)}",
+        )
         customer.refresh_from_db()
         return history

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tutela.accounts.api import security_events_for_user
+from tutela.audit.api import Actor, access_events_for_subject
 from tutela.customers.access import customer_required
 from tutela.customers.forms import ProfileForm
 from tutela.customers.models import Customer, ProfileChange
@@ -17,9 +18,19 @@ from tutela.customers.services import customer_update
 from tutela.policy.api import current_policy
 
 
+def _policy_labels() -> dict[str, dict[str, str]]:
+    """Readable names for the policy keys the access log stores."""
+    policy = current_policy()
+    return {
+        "purpose_labels": {purpose.key: purpose.label for purpose in policy.purposes},
+        "category_labels": {category.key: category.label for category in policy.categories},
+    }
+
+
 @customer_required
 def account(request: HttpRequest, customer: Customer) -> HttpResponse:
-    """The personal account page: profile, change history and recent sign-ins."""
+    """The personal account page: profile, change history, recent sign-ins and who accessed
+    the customer's data (R7: staff shown by first name and role)."""
     return render(
         request,
         "customers/account.html",
@@ -28,6 +39,8 @@ def account(request: HttpRequest, customer: Customer) -> HttpResponse:
             "profile_rows": profile_rows(customer),
             "history": profile_history(customer, limit=20),
             "security_events": security_events_for_user(customer.user, limit=10),
+            "access_events": access_events_for_subject(str(customer.subject_id), limit=50),
+            **_policy_labels(),
         },
     )
 
@@ -44,7 +57,8 @@ def profile_edit(request: HttpRequest, customer: Customer) -> HttpResponse:
             customer=customer,
             changes={name: form.cleaned_data[name] for name in form.changed_data},
             channel=ProfileChange.Channel.SELF_SERVICE,
-            actor_label="the customer",
+            actor=Actor.customer(id=request.user.pk),
+            request=request,
         )
         messages.success(
             request, f"Saved {len(changed)} change(s)." if changed else "Nothing changed."

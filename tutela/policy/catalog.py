@@ -130,6 +130,14 @@ def catalog_entry(model: type[models.Model]) -> Entry | None:
     return _entries.get(model)
 
 
+def catalog_entry_for(model: type[models.Model]) -> Entry:
+    """The catalog entry of a model that must be catalogued; LookupError otherwise."""
+    entry = _entries.get(model)
+    if entry is None:
+        raise LookupError(f"{model._meta.label} is not in the personal-data catalog")
+    return entry
+
+
 def rows_for_subject(subject_id: str) -> Iterator[tuple[Entry, QuerySet[Any]]]:
     """For one subject, every catalogued model with the queryset of rows that concern them."""
     for entry in _entries.values():

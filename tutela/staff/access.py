@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -34,7 +35,7 @@ def staff_required(permission: str | None = None) -> Callable[[StaffView], Staff
                 raise PermissionDenied("The staff console is for staff with one role.")
             if permission is not None and not member.can(permission):
                 raise PermissionDenied(f"The {member.role.label} role may not use this page.")
-            return view(request, member, *args, **kwargs)
+            return view(request, dataclasses.replace(member, request=request), *args, **kwargs)
 
         return wrapper
 

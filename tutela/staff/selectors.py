@@ -1,13 +1,12 @@
 """Staff reads. Every staff read of a customer's personal data goes through this module.
 
-This is the seam for the access log (issue 3, R7): each selector below that returns personal
-data calls `_record_read` once, so the tamper-evident log lands in that one function. Until then
-`_record_read` writes an application log line (ids only, no personal data).
+Each selector below that returns personal data calls `_record_read` once, which appends to the
+tamper-evident access log (R7) in the request's transaction: who (role and first name), whose
+data (subject id), which categories (from the catalog), why (the purpose), from where.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,16 +14,21 @@ from dataclasses import dataclass
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
 
 from tutela.accounts.api import SecurityEvent, User, security_events_for_user
+from tutela.audit.api import Actor, access_record, access_record_many
 from tutela.crypto.api import data_keys_prefetch
 from tutela.customers.api import Customer, ProfileChange, customers_named, profile_history
+from tutela.policy.api import catalog_entry_for
 from tutela.staff.models import StaffCorrection
 from tutela.staff.roles import VIEW_CUSTOMER_PROFILE, VIEW_SECURITY_LOG, Role
 
-access_logger = logging.getLogger("tutela.staff.access")
+# Why staff read a customer's data: to answer their requests ("For targeted responses to
+# requests"); a security log is read to detect and prevent attacks and fraud.
+READ_PURPOSE = "respond_to_requests"
+SECURITY_PURPOSE = "security_fraud_prevention"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class StaffMember:
     user: User
     role: Role
     permissions: frozenset[str]
+    # The request the member is acting in, for the access log's request id and IP.
+    request: HttpRequest | None = None
 
     def can(self, permission: str) -> bool:
         """Whether the role grants `permission` ("app_label.codename")."""
@@ -41,8 +47,17 @@ class StaffMember:
 
     @property
     def label(self) -> str:
-        """How histories name this person: role and first name, e.g. "privacy officer Dana"."""
-        return f"{self.role.label.lower()} {self.user.display_name or f'#{self.user.pk}'}"
+        """How histories and the access log name this person: "Dana (privacy officer)"."""
+        return self.audit_actor.label
+
+    @property
+    def audit_actor(self) -> Actor:
+        """This member as the access log names them to customers: first name and role."""
+        return Actor.staff(
+            id=self.user.pk,
+            first_name=self.user.display_name or f"#{self.user.pk}",
+            role=self.role.label.lower(),
+        )
 
 
 def staff_has_second_factor(user: User) -> bool:
@@ -80,15 +95,44 @@ def _require(actor: StaffMember, permission: str) -> None:
         raise PermissionDenied(f"The {actor.role.label} role may not do this.")
 
 
-def _record_read(actor: StaffMember, customer_ids: Iterable[int], what: str) -> None:
-    """Issue 3 replaces this with an entry in the tamper-evident access log (R7)."""
-    access_logger.info(
-        "staff read: user=%s role=%s what=%s customers=%s",
-        actor.user.pk,
-        actor.role.value,
-        what,
-        sorted(customer_ids),
-    )
+def _categories(*models: type[Model], extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The policy categories a page shows, from the catalog entries of the models it reads."""
+    found: list[str] = []
+    for model in models:
+        found.extend(catalog_entry_for(model).categories)
+    return tuple(dict.fromkeys([*found, *extra]))
+
+
+def _record_read(
+    actor: StaffMember,
+    customers: Iterable[Customer],
+    what: str,
+    *,
+    categories: tuple[str, ...],
+    purpose: str = READ_PURPOSE,
+) -> None:
+    """Append one access-log event per customer whose data this read shows (R7)."""
+    subjects = [customer.subject_id for customer in customers]
+    if len(subjects) == 1:
+        access_record(
+            actor=actor.audit_actor,
+            subject=subjects[0],
+            categories=categories,
+            purpose=purpose,
+            action="read",
+            request=actor.request,
+            detail=what,
+        )
+    elif subjects:
+        access_record_many(
+            actor=actor.audit_actor,
+            subjects=subjects,
+            categories=categories,
+            purpose=purpose,
+            action="read",
+            request=actor.request,
+            detail=what,
+        )
 
 
 def customer_for_staff(actor: StaffMember, customer_id: int) -> Customer:
@@ -97,7 +141,9 @@ def customer_for_staff(actor: StaffMember, customer_id: int) -> Customer:
     customer = Customer.objects.select_related("user").filter(pk=customer_id).first()
     if customer is None:
         raise Http404("No such customer.")
-    _record_read(actor, [customer.pk], "profile")
+    _record_read(
+        actor, [customer], "profile", categories=_categories(Customer, extra=("contact_email",))
+    )
     return customer
 
 
@@ -124,7 +170,12 @@ def customers_search_page_read(actor: StaffMember, customers: Iterable[Customer]
     """
     customers = list(customers)
     data_keys_prefetch(customers)
-    _record_read(actor, [customer.pk for customer in customers], "search results")
+    _record_read(
+        actor,
+        customers,
+        "search results",
+        categories=_categories(Customer, extra=("contact_email",)),
+    )
 
 
 def profile_history_for_staff(
@@ -132,7 +183,7 @@ def profile_history_for_staff(
 ) -> list[ProfileChange]:
     """The customer's rectification history, newest first."""
     _require(actor, VIEW_CUSTOMER_PROFILE)
-    _record_read(actor, [customer.pk], "profile history")
+    _record_read(actor, [customer], "profile history", categories=_categories(ProfileChange))
     return profile_history(customer, limit=limit)
 
 
@@ -152,5 +203,11 @@ def security_log_for_staff(
 ) -> QuerySet[SecurityEvent]:
     """The customer's sign-in events with IPs, for a role allowed to review security logs."""
     _require(actor, VIEW_SECURITY_LOG)
-    _record_read(actor, [customer.pk], "security log")
+    _record_read(
+        actor,
+        [customer],
+        "security log",
+        categories=_categories(SecurityEvent),
+        purpose=SECURITY_PURPOSE,
+    )
     return security_events_for_user(customer.user, limit=limit)

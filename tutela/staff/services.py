@@ -89,7 +89,7 @@ def customer_correct(
     """A staff member corrects a customer's profile for them (R15), keeping the reason.
 
     Side effects: updates the profile, appends one ProfileChange per changed field (channel
-    "staff", the actor's label such as "privacy officer Dana"), and one StaffCorrection that
+    "staff", the actor's label such as "Dana (privacy officer)"), and one StaffCorrection that
     links those changes to the reason and the staff account. Refuses with a ValidationError,
     storing nothing, an invalid value, an empty reason or a correction that changes nothing.
     """
@@ -100,7 +100,8 @@ def customer_correct(
             customer=customer,
             changes=changes,
             channel=ProfileChange.Channel.STAFF,
-            actor_label=actor.label,
+            actor=actor.audit_actor,
+            request=actor.request,
         )
         if not history:
             raise ValidationError(

@@ -79,7 +79,7 @@ def test_a_staff_member_is_their_one_role(make_staff: Callable[..., User]) -> No
     assert member is not None
     assert member.role is Role.PRIVACY_OFFICER
     assert member.permissions == ROLE_PERMISSIONS[Role.PRIVACY_OFFICER]
-    assert member.label == "privacy officer Dana"
+    assert member.label == "Dana (privacy officer)"
 
 
 @pytest.mark.django_db
