@@ -3,8 +3,8 @@
 Tests run with production settings (debug off), which refuse to start without a secret key; this
 gives them a throwaway one without weakening the rule for real deployments. The test servers speak
 plain http, so the https redirect is off; secure cookies, HSTS and the rest stay on. Each test run
-gets its own master-key and audit signing-key files in a private temporary folder (created on first use, 0600), removed
-at exit, so tests never touch var/keys.
+gets its own master-key and audit signing-key files in a private temporary folder (created on
+first use, 0600), removed at exit, so tests never touch var/.
 """
 
 import atexit

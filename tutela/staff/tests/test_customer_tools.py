@@ -149,7 +149,8 @@ def test_a_privacy_officer_correction_is_kept_with_label_and_reason(
         "postcode": ("NW1 5LR", "CB2 1TN"),
         "phone": ("+442080684673", "+442079460018"),
     }
-    assert set(changes.values_list("channel", "actor_label")) == {("staff", "Dana (privacy officer)")}
+    labels = set(changes.values_list("channel", "actor_label"))
+    assert labels == {("staff", "Dana (privacy officer)")}
     correction = StaffCorrection.objects.get()
     assert correction.reason == "Customer phoned on 3 March with her new address."
     assert (correction.actor, correction.actor_label) == (officer, "Dana (privacy officer)")
