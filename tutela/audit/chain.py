@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -25,6 +26,9 @@ from tutela.audit.canonical import (
 )
 
 BATCH_ROWS = 2_000
+if TYPE_CHECKING:  # models imports this module's neighbours; import it lazily at run time
+    from tutela.audit.models import AccessEvent
+
 Row = tuple[int, bytes, bytes, bytes]  # sequence, canonical record, prev_hash, hash
 
 
@@ -46,6 +50,24 @@ class ChainBroken(Exception):
         self.problem = problem
 
 
+def event_record(event: AccessEvent) -> bytes:
+    """The canonical record of a stored event (docs/audit.md), built from its fields."""
+    tail = encode_tail(
+        occurred_at=canonical_time(event.occurred_at),
+        actor_kind=event.actor_kind,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        actor_role=event.actor_role,
+        action=event.action,
+        purpose=event.purpose,
+        categories=event.categories,
+        request_id=event.request_id,
+        ip=event.ip,
+        detail=event.detail,
+    )
+    return encode_record(event.sequence, event.subject, tail)
+
+
 def python_rows(after: int, upto: int | None, batch_rows: int) -> Iterator[list[Row]]:
     """The rows with their records built in Python from the ORM (the reference, any database)."""
     from tutela.audit.models import AccessEvent
@@ -55,20 +77,7 @@ def python_rows(after: int, upto: int | None, batch_rows: int) -> Iterator[list[
         events = events.filter(sequence__lte=upto)
     batch: list[Row] = []
     for event in events.iterator(chunk_size=batch_rows):
-        tail = encode_tail(
-            occurred_at=canonical_time(event.occurred_at),
-            actor_kind=event.actor_kind,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            actor_role=event.actor_role,
-            action=event.action,
-            purpose=event.purpose,
-            categories=event.categories,
-            request_id=event.request_id,
-            ip=event.ip,
-            detail=event.detail,
-        )
-        record = encode_record(event.sequence, event.subject, tail)
+        record = event_record(event)
         batch.append((event.sequence, record, bytes(event.prev_hash), bytes(event.hash)))
         if len(batch) >= batch_rows:
             yield batch

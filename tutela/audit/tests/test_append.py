@@ -23,11 +23,9 @@ from tutela.audit.api import (
 )
 from tutela.audit.canonical import (
     GENESIS_HASH,
-    canonical_time,
-    encode_record,
-    encode_tail,
     event_hash,
 )
+from tutela.audit.chain import event_record
 from tutela.audit.tests.conftest import SAM
 
 pytestmark = pytest.mark.django_db
@@ -35,20 +33,7 @@ pytestmark = pytest.mark.django_db
 
 def expected_hash(event: AccessEvent) -> bytes:
     """The hash docs/audit.md tells an auditor to compute, from the stored fields."""
-    tail = encode_tail(
-        occurred_at=canonical_time(event.occurred_at),
-        actor_kind=event.actor_kind,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        actor_role=event.actor_role,
-        action=event.action,
-        purpose=event.purpose,
-        categories=event.categories,
-        request_id=event.request_id,
-        ip=event.ip,
-        detail=event.detail,
-    )
-    return event_hash(bytes(event.prev_hash), encode_record(event.sequence, event.subject, tail))
+    return event_hash(bytes(event.prev_hash), event_record(event))
 
 
 def test_each_access_is_appended_with_who_whose_what_why_and_a_chained_hash(
