@@ -35,6 +35,8 @@ def test_the_account_page_lists_who_read_my_data_and_why(
     )
     client.force_login(ada.user)
     page = client.get("/account/").content.decode()
+    assert "<title>My account · C-MES Solutions</title>" in page
+    assert page.count('id="access-log"') == 1
     section = page[page.index('id="access-log"') :]
     assert "Dana (privacy officer)" in section
     # Labels from the policy file, not keys.
