@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "tutela.policy",
     "tutela.accounts",
     "tutela.customers",
+    "tutela.feedback",
     "tutela.staff",
 ]
 
