@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("tutela.core.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("tutela.customers.urls")),
+    path("feedback/", include("tutela.feedback.urls")),
     path("staff/", include("tutela.staff.urls")),
     path("policy/", include("tutela.policy.urls")),
 ]

@@ -1,5 +1,6 @@
 """What other apps may import from customers."""
 
+from tutela.customers.access import customer_required
 from tutela.customers.forms import ProfileForm
 from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
 from tutela.customers.selectors import (
@@ -9,6 +10,7 @@ from tutela.customers.selectors import (
     profile_rows,
 )
 from tutela.customers.services import customer_register, customer_signup, customer_update
+from tutela.customers.validators import validate_plain_text
 
 __all__ = [
     "PROFILE_FIELDS",
@@ -17,9 +19,11 @@ __all__ = [
     "ProfileForm",
     "customer_for_user",
     "customer_register",
+    "customer_required",
     "customer_signup",
     "customer_update",
     "customers_named",
     "profile_history",
     "profile_rows",
+    "validate_plain_text",
 ]

@@ -36,28 +36,45 @@ class Role(models.TextChoices):
 VIEW_CUSTOMER_PROFILE = "staff.view_customer_profile"
 CORRECT_CUSTOMER_PROFILE = "staff.correct_customer_profile"
 VIEW_SECURITY_LOG = "staff.view_security_log"
+# Django's own view permission of the feedback models (feedback cannot declare staff screens).
+VIEW_PROBLEM_REPORTS = "feedback.view_problemreport"
+CREATE_QUESTIONNAIRE = "feedback.add_questionnaire"
+# Aggregate results only (counts per option); no page shows who answered or what they wrote.
+VIEW_QUESTIONNAIRE_RESULTS = "feedback.view_questionnaire"
+CREATE_CONTEST = "feedback.add_contest"
+# Contests with their number of entries; no page shows an entrant or an entry.
+VIEW_CONTESTS = "feedback.view_contest"
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     # Answers customers: finds them and sees what they told us, never their sign-in log.
-    Role.SUPPORT: frozenset({VIEW_CUSTOMER_PROFILE}),
+    # Also reads problem reports: answering them is support's job.
+    Role.SUPPORT: frozenset({VIEW_CUSTOMER_PROFILE, VIEW_PROBLEM_REPORTS}),
     # Handles rights requests: corrects profiles for customers (R15) and investigates sign-ins.
     Role.PRIVACY_OFFICER: frozenset(
         {VIEW_CUSTOMER_PROFILE, CORRECT_CUSTOMER_PROFILE, VIEW_SECURITY_LOG}
     ),
-    # Campaigns (issue 6) and invoices (issue 4) bring these roles' tools; until then they see
-    # no customer data at all.
-    Role.MARKETING: frozenset(),
+    # Writes research questionnaires and contests and sees their aggregate results, never a
+    # name or an answer by itself. Campaigns arrive with issue 6.
+    Role.MARKETING: frozenset(
+        {CREATE_QUESTIONNAIRE, VIEW_QUESTIONNAIRE_RESULTS, CREATE_CONTEST, VIEW_CONTESTS}
+    ),
+    # Invoices (issue 4) bring this role's tools; until then it sees no customer data at all.
     Role.FINANCE: frozenset(),
 }
 
 # What each role is for, shown on the console and in docs/roles.md.
 ROLE_PURPOSES: dict[Role, str] = {
-    Role.SUPPORT: "Answers customers: looks them up and sees the details they gave us.",
+    Role.SUPPORT: (
+        "Answers customers: looks them up, sees the details they gave us and reads problem reports."
+    ),
     Role.PRIVACY_OFFICER: (
         "Handles rights requests: corrects customers' details for them and reviews "
         "sign-in security logs."
     ),
-    Role.MARKETING: "Runs email campaigns to people who consented (tools arrive with issue 6).",
+    Role.MARKETING: (
+        "Runs research questionnaires and contests (aggregate results only) and, from issue 6, "
+        "email campaigns to people who consented."
+    ),
     Role.FINANCE: "Handles orders and invoices (tools arrive with issue 4).",
 }
 

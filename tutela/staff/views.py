@@ -19,8 +19,13 @@ from tutela.staff.access import staff_required
 from tutela.staff.forms import CustomerSearchForm, StaffCorrectionForm
 from tutela.staff.roles import (
     CORRECT_CUSTOMER_PROFILE,
+    CREATE_CONTEST,
+    CREATE_QUESTIONNAIRE,
     ROLE_PURPOSES,
+    VIEW_CONTESTS,
     VIEW_CUSTOMER_PROFILE,
+    VIEW_PROBLEM_REPORTS,
+    VIEW_QUESTIONNAIRE_RESULTS,
     VIEW_SECURITY_LOG,
 )
 from tutela.staff.selectors import (
@@ -78,6 +83,36 @@ TOOLS = (
         "Review a customer's sign-in log",
         VIEW_SECURITY_LOG,
         "From the customer's page: sign-ins, failures and their IP addresses.",
+    ),
+    Tool(
+        "Problem reports",
+        VIEW_PROBLEM_REPORTS,
+        "Problems customers and visitors reported with our site or products.",
+        "staff:problem_reports",
+    ),
+    Tool(
+        "Questionnaire results",
+        VIEW_QUESTIONNAIRE_RESULTS,
+        "Research questionnaires with their aggregate results (counts only, no names).",
+        "staff:questionnaires",
+    ),
+    Tool(
+        "Write a questionnaire",
+        CREATE_QUESTIONNAIRE,
+        "A research questionnaire; every question is optional for customers.",
+        "staff:questionnaire_new",
+    ),
+    Tool(
+        "Contests",
+        VIEW_CONTESTS,
+        "Contests and promotions with their number of entries (no entrants shown).",
+        "staff:contests",
+    ),
+    Tool(
+        "Run a contest",
+        CREATE_CONTEST,
+        "A contest or promotion: rules that entrants accept, a question and a closing time.",
+        "staff:contest_new",
     ),
 )
 

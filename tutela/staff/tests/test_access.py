@@ -21,6 +21,11 @@ VIEWS: dict[str, tuple[str, str, frozenset[Role]]] = {
     "search": ("/staff/customers/?q=Ada", "get", frozenset({Role.SUPPORT, Role.PRIVACY_OFFICER})),
     "detail": ("/staff/customers/{id}/", "get", frozenset({Role.SUPPORT, Role.PRIVACY_OFFICER})),
     "correction form": ("/staff/customers/{id}/correct/", "get", frozenset({Role.PRIVACY_OFFICER})),
+    "problem reports": ("/staff/problems/", "get", frozenset({Role.SUPPORT})),
+    "questionnaires": ("/staff/questionnaires/", "get", frozenset({Role.MARKETING})),
+    "questionnaire form": ("/staff/questionnaires/new/", "get", frozenset({Role.MARKETING})),
+    "contests": ("/staff/contests/", "get", frozenset({Role.MARKETING})),
+    "contest form": ("/staff/contests/new/", "get", frozenset({Role.MARKETING})),
     "correction post": (
         "/staff/customers/{id}/correct/",
         "post",
@@ -163,8 +168,12 @@ def test_the_console_offers_each_role_only_its_tools(
 ) -> None:
     client.force_login(make_staff(role="marketing", name="Priya"))
     page = client.get("/staff/").content.decode()
-    assert "Marketing" in page and "No tools are open to your role yet" in page
-    assert "/staff/customers/" not in page
+    assert "Marketing" in page and 'href="/staff/questionnaires/"' in page
+    assert "/staff/customers/" not in page and "/staff/problems/" not in page
+
+    client.force_login(make_staff(role="finance", name="Tom"))
+    page = client.get("/staff/").content.decode()
+    assert "No tools are open to your role yet" in page
 
     client.force_login(make_staff(role="support"))
     page = client.get("/staff/").content.decode()

@@ -11,8 +11,13 @@ from django.core.management import call_command
 from tutela.accounts.models import User
 from tutela.staff.roles import (
     CORRECT_CUSTOMER_PROFILE,
+    CREATE_CONTEST,
+    CREATE_QUESTIONNAIRE,
     ROLE_PERMISSIONS,
+    VIEW_CONTESTS,
     VIEW_CUSTOMER_PROFILE,
+    VIEW_PROBLEM_REPORTS,
+    VIEW_QUESTIONNAIRE_RESULTS,
     VIEW_SECURITY_LOG,
     Role,
     staff_roles_sync,
@@ -37,15 +42,22 @@ def test_after_migrate_each_role_holds_exactly_its_declared_permissions() -> Non
 
 
 def test_least_privilege_is_what_the_issue_asks_for() -> None:
-    """Support looks customers up; the privacy officer also corrects and reviews sign-ins;
-    marketing and finance see no customer profile yet."""
-    assert ROLE_PERMISSIONS[Role.SUPPORT] == {VIEW_CUSTOMER_PROFILE}
+    """Support looks customers up and reads problem reports; the privacy officer also corrects
+    and reviews sign-ins; marketing writes questionnaires and sees their aggregate results;
+    finance has no tool yet."""
+    assert ROLE_PERMISSIONS[Role.SUPPORT] == {VIEW_CUSTOMER_PROFILE, VIEW_PROBLEM_REPORTS}
     assert ROLE_PERMISSIONS[Role.PRIVACY_OFFICER] == {
         VIEW_CUSTOMER_PROFILE,
         CORRECT_CUSTOMER_PROFILE,
         VIEW_SECURITY_LOG,
     }
-    assert ROLE_PERMISSIONS[Role.MARKETING] == ROLE_PERMISSIONS[Role.FINANCE] == frozenset()
+    assert ROLE_PERMISSIONS[Role.MARKETING] == {
+        CREATE_QUESTIONNAIRE,
+        VIEW_QUESTIONNAIRE_RESULTS,
+        CREATE_CONTEST,
+        VIEW_CONTESTS,
+    }
+    assert ROLE_PERMISSIONS[Role.FINANCE] == frozenset()
     assert set(ROLE_PERMISSIONS) == set(Role)
 
 
@@ -58,7 +70,7 @@ def test_sync_is_idempotent_and_undoes_hand_made_grants() -> None:
 
     changes = staff_roles_sync(actor="test")
     assert changes == {"support": ([], [CORRECT_CUSTOMER_PROFILE]), "finance": ([], [])}
-    assert held(Role.SUPPORT) == {VIEW_CUSTOMER_PROFILE}
+    assert held(Role.SUPPORT) == ROLE_PERMISSIONS[Role.SUPPORT]
     assert Group.objects.filter(name="finance").exists()
     assert staff_roles_sync(actor="test") == {}
     assert Group.objects.filter(name__in=Role.values).count() == len(Role)
