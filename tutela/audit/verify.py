@@ -10,6 +10,7 @@ from itertools import repeat
 
 from django.db import connection, connections
 
+from tutela.audit import dbverify
 from tutela.audit.canonical import GENESIS_HASH
 from tutela.audit.chain import BATCH_ROWS, ChainCursor, Problem
 from tutela.audit.merkle import Frontier
@@ -196,7 +197,37 @@ def _segments(checkpoints: list[_Checkpoint], trusted: set[int]) -> list[_Segmen
 
 
 def _check_segment(segment: _Segment, batch_rows: int, reference: bool) -> _SegmentResult:
-    """Walk one segment: chain, Merkle roots at its checkpoints, and a cut tail."""
+    """Check one segment: set-based in the database where it can, else (or on any problem)
+    by walking it in Python, which then says what is wrong."""
+    if not reference and dbverify.supported(connection):
+        result = _check_segment_in_database(segment)
+        if result is not None:
+            return result
+    return _walk_segment(segment, batch_rows, reference)
+
+
+def _check_segment_in_database(segment: _Segment) -> _SegmentResult | None:
+    """The segment's result when the database finds its chain sound and nothing else is
+    wrong; None when anything is (the Python walk then finds and words the same problem)."""
+    problems: list[Problem] = []
+    frontier = Frontier.from_bytes(segment.start, segment.start_frontier)
+    matcher = _CheckpointMatcher(list(segment.checkpoints), problems, segment.start)
+    chain = dbverify.SoundChain(
+        connection, after=segment.start, last_hash=segment.start_hash, upto=segment.end
+    )
+    # The leaves fed here are stored hashes; SoundChain yields a batch only once the database
+    # has proved those rows' hashes equal to the recomputed ones, so the roots are the very
+    # roots the Python walk computes from its own hashes.
+    for leaves in chain.batches():
+        matcher.feed(frontier, leaves)
+    covered = segment.checkpoints[-1].tree_size if segment.checkpoints else 0
+    if chain.bad is not None or problems or covered > chain.size:
+        return None
+    return _SegmentResult(chain.size - segment.start, problems, frontier.root())
+
+
+def _walk_segment(segment: _Segment, batch_rows: int, reference: bool) -> _SegmentResult:
+    """Walk one segment in Python: chain, Merkle roots at its checkpoints, and a cut tail."""
     problems: list[Problem] = []
     frontier = Frontier.from_bytes(segment.start, segment.start_frontier)
     matcher = _CheckpointMatcher(list(segment.checkpoints), problems, segment.start)

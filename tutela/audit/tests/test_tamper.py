@@ -5,12 +5,13 @@ The tests play an attacker with a database login: raw SQL with the triggers swit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from tutela.audit.api import (
     AccessEvent,
@@ -24,6 +25,44 @@ from tutela.audit.verify import VerifyReport
 
 pytestmark = pytest.mark.django_db
 Events = Callable[..., list[AccessEvent]]
+
+
+@pytest.fixture(autouse=True, params=["set-based", "python"])
+def verify_path(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, db: None
+) -> Iterator[str]:
+    """Every case runs through both ways audit_verify checks a stretch (R7): the set-based
+    pass in the database (PostgreSQL only; in batches of 3 so batch boundaries are crossed),
+    and the Python walk alone. After each set-based case, its report must equal the Python
+    reference's, problem for problem, and the database pass must really have run."""
+    from tutela.audit import dbverify, verify
+
+    if request.param == "python":
+        monkeypatch.setattr(dbverify, "supported", lambda connection: False)
+        yield request.param
+        return
+    if not dbverify.supported(connection):
+        pytest.skip("the set-based pass needs PostgreSQL 11 or later")
+    monkeypatch.setattr(dbverify, "SQL_BATCH_ROWS", 3)
+    results: list[object] = []
+    in_database = verify._check_segment_in_database
+
+    def spy(segment: Any) -> Any:
+        results.append(in_database(segment))
+        return results[-1]
+
+    monkeypatch.setattr(verify, "_check_segment_in_database", spy)
+    yield request.param
+    results.clear()
+    fast, reference = audit_verify(), audit_verify(reference=True)
+    assert results, "the set-based pass did not run"
+    assert (fast.problems, fast.events, fast.root) == (
+        reference.problems,
+        reference.events,
+        reference.root,
+    )
+    if fast.ok:  # a sound log is never walked again in Python
+        assert None not in results
 
 
 def first_bad(report: VerifyReport) -> tuple[str, int | None]:
@@ -83,6 +122,15 @@ def test_a_deleted_event_is_caught_as_missing(make_events: Events) -> None:
     assert "events 4..5 are missing" in report.problems[0].message
 
 
+def test_a_long_run_of_deleted_events_is_caught_as_missing(make_events: Events) -> None:
+    """Wider than a batch of the set-based pass: whole batches come back empty."""
+    make_events(12)
+    tamper("DELETE FROM audit_accessevent WHERE sequence BETWEEN 4 AND 9")
+    report = audit_verify()
+    assert first_bad(report) == ("missing", 4)
+    assert "events 4..9 are missing" in report.problems[0].message
+
+
 def test_a_deleted_event_with_the_rest_renumbered_is_caught(make_events: Events) -> None:
     make_events(6)
     tamper(
@@ -111,6 +159,32 @@ def test_an_event_appended_with_a_wrong_hash_is_caught(make_events: Events) -> N
     events = make_events(3)
     insert_forged(4, bytes(events[-1].hash), bytes(32), "s99", "Eve (support)")
     assert first_bad(audit_verify()) == ("edited", 4)
+
+
+def test_an_event_replaced_and_rehashed_is_caught_by_the_next_link(make_events: Events) -> None:
+    """The forgery's own hash is right; the next event still links to the original."""
+    events = make_events(6)
+    prev = bytes(events[2].hash)
+    digest = forged_hash(4, prev, "s99", "Eve (support)", "2025-01-01T00:00:00.000000Z")
+    tamper("DELETE FROM audit_accessevent WHERE sequence = 4")
+    insert_forged(4, prev, digest, "s99", "Eve (support)")
+    report = audit_verify()
+    assert first_bad(report) == ("rewritten", 4)
+    assert "event 4 was replaced and rehashed" in report.problems[0].message
+
+
+def test_a_gap_bridged_by_a_relinked_rehashed_event_is_caught_as_missing(
+    make_events: Events,
+) -> None:
+    """Every hash and link is right, only the numbering jumps: still a deleted event."""
+    events = make_events(5)
+    prev = bytes(events[2].hash)
+    digest = forged_hash(5, prev, "s99", "Eve (support)", "2025-01-01T00:00:00.000000Z")
+    tamper("DELETE FROM audit_accessevent WHERE sequence >= 4")
+    insert_forged(5, prev, digest, "s99", "Eve (support)")
+    report = audit_verify()
+    assert first_bad(report) == ("missing", 4)
+    assert "event 4 is missing (deleted)" in report.problems[0].message
 
 
 def test_two_swapped_events_are_caught_as_reordered(make_events: Events) -> None:
