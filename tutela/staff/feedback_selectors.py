@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from tutela.audit.api import access_record, access_record_many
 from tutela.crypto.api import data_keys_prefetch
 from tutela.feedback.api import (
     Contest,
@@ -24,39 +23,7 @@ from tutela.feedback.api import (
 )
 from tutela.policy.api import catalog_entry_for
 from tutela.staff.roles import VIEW_CONTESTS, VIEW_PROBLEM_REPORTS, VIEW_QUESTIONNAIRE_RESULTS
-from tutela.staff.selectors import StaffMember, _require
-
-
-def _record_subjects_read(
-    actor: StaffMember,
-    subjects: Iterable[uuid.UUID],
-    what: str,
-    *,
-    categories: tuple[str, ...],
-    purpose: str,
-) -> None:
-    """One access-log event per subject whose data a staff page shows (R7)."""
-    subjects = list(dict.fromkeys(subjects))
-    if len(subjects) == 1:
-        access_record(
-            actor=actor.audit_actor,
-            subject=subjects[0],
-            categories=categories,
-            purpose=purpose,
-            action="read",
-            request=actor.request,
-            detail=what,
-        )
-    elif subjects:
-        access_record_many(
-            actor=actor.audit_actor,
-            subjects=subjects,
-            categories=categories,
-            purpose=purpose,
-            action="read",
-            request=actor.request,
-            detail=what,
-        )
+from tutela.staff.selectors import StaffMember, _require, record_read
 
 
 def problem_reports_for_staff(actor: StaffMember) -> QuerySet[ProblemReport]:
@@ -72,7 +39,7 @@ def problem_reports_page_read(actor: StaffMember, reports: Iterable[ProblemRepor
     reports = list(reports)
     data_keys_prefetch(reports)
     entry = catalog_entry_for(ProblemReport)
-    _record_subjects_read(
+    record_read(
         actor,
         [report.subject_id for report in reports],
         "problem report list",
@@ -88,7 +55,7 @@ def problem_report_for_staff(actor: StaffMember, report_id: uuid.UUID) -> Proble
     if report is None:
         raise Http404("No such problem report.")
     entry = catalog_entry_for(ProblemReport)
-    _record_subjects_read(
+    record_read(
         actor,
         [report.subject_id],
         "problem report",
@@ -132,7 +99,7 @@ def questionnaire_results_for_staff(
     responses = list(QuestionnaireResponse.objects.filter(questionnaire=questionnaire))
     data_keys_prefetch(responses)
     entry = catalog_entry_for(QuestionnaireResponse)
-    _record_subjects_read(
+    record_read(
         actor,
         [response.subject_id for response in responses],
         f"questionnaire #{questionnaire.pk} results (aggregate)",

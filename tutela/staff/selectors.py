@@ -103,6 +103,38 @@ def _categories(*models: type[Model], extra: tuple[str, ...] = ()) -> tuple[str,
     return tuple(dict.fromkeys([*found, *extra]))
 
 
+def record_read(
+    actor: StaffMember,
+    subjects: Iterable[uuid.UUID],
+    what: str,
+    *,
+    categories: tuple[str, ...],
+    purpose: str = READ_PURPOSE,
+) -> None:
+    """Append one access-log event per subject whose data a staff page shows (R7)."""
+    unique = list(dict.fromkeys(subjects))
+    if len(unique) == 1:
+        access_record(
+            actor=actor.audit_actor,
+            subject=unique[0],
+            categories=categories,
+            purpose=purpose,
+            action="read",
+            request=actor.request,
+            detail=what,
+        )
+    elif unique:
+        access_record_many(
+            actor=actor.audit_actor,
+            subjects=unique,
+            categories=categories,
+            purpose=purpose,
+            action="read",
+            request=actor.request,
+            detail=what,
+        )
+
+
 def _record_read(
     actor: StaffMember,
     customers: Iterable[Customer],
@@ -111,28 +143,14 @@ def _record_read(
     categories: tuple[str, ...],
     purpose: str = READ_PURPOSE,
 ) -> None:
-    """Append one access-log event per customer whose data this read shows (R7)."""
-    subjects = [customer.subject_id for customer in customers]
-    if len(subjects) == 1:
-        access_record(
-            actor=actor.audit_actor,
-            subject=subjects[0],
-            categories=categories,
-            purpose=purpose,
-            action="read",
-            request=actor.request,
-            detail=what,
-        )
-    elif subjects:
-        access_record_many(
-            actor=actor.audit_actor,
-            subjects=subjects,
-            categories=categories,
-            purpose=purpose,
-            action="read",
-            request=actor.request,
-            detail=what,
-        )
+    """record_read for the customers a page shows."""
+    record_read(
+        actor,
+        [customer.subject_id for customer in customers],
+        what,
+        categories=categories,
+        purpose=purpose,
+    )
 
 
 def customer_for_staff(actor: StaffMember, customer_id: int) -> Customer:
