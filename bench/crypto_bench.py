@@ -55,6 +55,7 @@ from django.template import Context, Template  # noqa: E402
 from tutela.crypto import cipher, keystore  # noqa: E402
 from tutela.crypto.api import EncryptedTextField, KeyClass  # noqa: E402
 from tutela.crypto.models import DataKey, KeyCanary  # noqa: E402
+from tutela.customers.api import PROFILE_FIELDS  # noqa: E402
 
 try:
     from encrypted_fields import fields as fernet_fields  # django-fernet-encrypted-fields
@@ -63,18 +64,7 @@ except ImportError:
 
 settings.SALT_KEY = ["bench-only-salt"]  # the comparison library derives its key from this
 
-FIELDS = (
-    "full_name",
-    "company_name",
-    "field_of_activity",
-    "address_line1",
-    "address_line2",
-    "city",
-    "postcode",
-    "country",
-    "phone",
-    "phone_alt",
-)
+FIELDS = PROFILE_FIELDS  # the ten fields of the customer page
 SAMPLE = {
     "full_name": "Ada Lovelace",
     "company_name": "Analytical Engines Ltd",

@@ -104,7 +104,9 @@ def renumbered(record: bytes, sequence: int) -> bytes:
 # value per row instead of fourteen, which is what lets verification keep pace with hashing
 # (docs/benchmarks.md). tests/test_canonical.py proves both builders agree byte for byte.
 
-_COLUMNS_AFTER_TIME = (
+# The stored columns that follow the time in the record, in record order (services.py inserts
+# them in the same order).
+COLUMNS_AFTER_TIME = (
     "actor_kind",
     "actor_id",
     "actor_label",
@@ -130,7 +132,7 @@ def record_sql(vendor: str) -> str | None:
         # decimal, exactly as encode_tail does.
         fmt = US.join(["'" + FORMAT_TAG, "%%s", "%%s", "%%sZ"] + ["%%s"] * 10) + "'"
         args = ", ".join(
-            ("sequence", "subject", "replace(occurred_at, ' ', 'T')", *_COLUMNS_AFTER_TIME)
+            ("sequence", "subject", "replace(occurred_at, ' ', 'T')", *COLUMNS_AFTER_TIME)
         )
         return f"CAST(printf({fmt}, {args}) AS BLOB)"
     if vendor == "postgresql":
@@ -142,7 +144,7 @@ def record_sql(vendor: str) -> str | None:
             """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
             *(
                 "coalesce(actor_id::text, '')" if column == "actor_id" else column
-                for column in _COLUMNS_AFTER_TIME
+                for column in COLUMNS_AFTER_TIME
             ),
         ]
         return f"convert_to(concat_ws(chr(31), {', '.join(parts)}), 'UTF8')"

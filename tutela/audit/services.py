@@ -35,6 +35,7 @@ from django.utils import timezone
 from tutela.audit import inputs
 from tutela.audit.actor import Actor
 from tutela.audit.canonical import (
+    COLUMNS_AFTER_TIME,
     FORMAT_TAG,
     GENESIS_HASH,
     LEAF_PREFIX,
@@ -54,23 +55,7 @@ logger = logging.getLogger(__name__)
 _CHAIN_LOCK_KEY = int.from_bytes(b"tutela-a", "big", signed=True)
 _BATCH_ROWS = 5_000  # rows per executemany: bounded memory, few round trips
 
-_EVENT_COLUMNS = (
-    "sequence",
-    "subject",
-    "occurred_at",
-    "actor_kind",
-    "actor_id",
-    "actor_label",
-    "actor_role",
-    "action",
-    "purpose",
-    "categories",
-    "request_id",
-    "ip",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+_EVENT_COLUMNS = ("sequence", "subject", "occurred_at", *COLUMNS_AFTER_TIME, "prev_hash", "hash")
 
 
 @dataclass(frozen=True, slots=True)

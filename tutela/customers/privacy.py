@@ -16,6 +16,7 @@ _PROFILE_CATEGORIES = {
     "phone": "contact_phone",
     "phone_alt": "contact_phone",
 }
+_ANY_PROFILE_CATEGORY = tuple(dict.fromkeys(_PROFILE_CATEGORIES.values()))
 
 catalog_register(
     Customer,
@@ -30,10 +31,7 @@ catalog_register(
     ProfileChange,
     subject="subject_id",
     # The history of corrections holds old and new values of any profile field.
-    fields={
-        "old_value": tuple(dict.fromkeys(_PROFILE_CATEGORIES.values())),
-        "new_value": tuple(dict.fromkeys(_PROFILE_CATEGORIES.values())),
-    },
+    fields={"old_value": _ANY_PROFILE_CATEGORY, "new_value": _ANY_PROFILE_CATEGORY},
     purpose="fulfil_contracts",
     erasure=Erasure.DELETE,
     retention="account_data",

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tutela.audit.api import Actor
+from tutela.core.forms import form_add_service_errors
 from tutela.customers.api import Customer, customer_for_user, customer_required
 from tutela.feedback.forms import ContestEntryForm, ProblemReportForm, QuestionnaireAnswerForm
 from tutela.feedback.selectors import (
@@ -172,11 +173,7 @@ def contest(request: HttpRequest, customer: Customer, contest_id: int) -> HttpRe
                 actor=Actor.customer(id=request.user.pk),
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"You have entered \u201c{contest.title}\u201d. Good luck!")
             return redirect("feedback:contest", contest_id=contest.pk)

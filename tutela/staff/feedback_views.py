@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tutela.core.forms import form_add_service_errors
 from tutela.feedback.api import contest_create, questionnaire_create
 from tutela.staff.access import staff_required
 from tutela.staff.feedback_forms import ContestForm, QuestionnaireForm
@@ -81,8 +82,7 @@ def questionnaire_new(request: HttpRequest, member: StaffMember) -> HttpResponse
                 actor=member.audit_actor,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Questionnaire \u201c{questionnaire.title}\u201d is open.")
             return redirect("staff:questionnaires")
@@ -132,8 +132,7 @@ def contest_new(request: HttpRequest, member: StaffMember) -> HttpResponse:
         try:
             contest = contest_create(**form.cleaned_data, actor=member.audit_actor)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Contest \u201c{contest.title}\u201d is open.")
             return redirect("staff:contests")

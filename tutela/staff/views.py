@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tutela.core.forms import form_add_service_errors
 from tutela.customers.api import Customer, profile_rows
 from tutela.staff.access import staff_required
 from tutela.staff.forms import CustomerSearchForm, StaffCorrectionForm
@@ -191,7 +192,7 @@ def customer_correct(request: HttpRequest, member: StaffMember, customer_id: int
                 actor=member,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
         else:
             count = correction.changes.count()
             messages.success(request, f"Corrected {count} field{'s' if count != 1 else ''}.")
