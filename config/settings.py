@@ -46,7 +46,11 @@ INSTALLED_APPS = [
     "tutela.policy",
     "tutela.accounts",
     "tutela.customers",
+    "tutela.visits",
     "tutela.feedback",
+    "tutela.commerce",
+    "tutela.support",
+    "tutela.correspondence",
     "tutela.staff",
 ]
 

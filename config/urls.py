@@ -8,6 +8,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("tutela.customers.urls")),
     path("feedback/", include("tutela.feedback.urls")),
+    path("shop/", include("tutela.commerce.urls")),
+    path("applications/", include("tutela.support.urls")),
+    path("correspondence/", include("tutela.correspondence.urls")),
+    path("visits/", include("tutela.visits.urls")),
     path("staff/", include("tutela.staff.urls")),
     path("policy/", include("tutela.policy.urls")),
 ]

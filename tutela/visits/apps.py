@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class VisitsConfig(AppConfig):
+    """The security log of visitors' IP addresses, truncated then deleted on schedule, and rate limits."""
+
+    name = "tutela.visits"
+    label = "visits"
