@@ -4,6 +4,7 @@ from tutela.customers.access import customer_required
 from tutela.customers.forms import ProfileForm
 from tutela.customers.models import PROFILE_FIELDS, Customer, ProfileChange
 from tutela.customers.selectors import (
+    customer_for_email,
     customer_for_user,
     customers_named,
     profile_history,
@@ -17,6 +18,7 @@ __all__ = [
     "Customer",
     "ProfileChange",
     "ProfileForm",
+    "customer_for_email",
     "customer_for_user",
     "customer_register",
     "customer_required",

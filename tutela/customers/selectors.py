@@ -32,6 +32,15 @@ def customers_named(name: str) -> QuerySet[Customer]:
     return Customer.objects.filter(full_name_bidx=blind_index("customers.full_name", name))
 
 
+def customer_for_email(email: str) -> Customer | None:
+    """The customer who signs in with `email` (case-insensitive), or None.
+
+    Used to file incoming correspondence against its sender; the lookup goes through the
+    sign-in email's blind index, so no plaintext address is compared in the database.
+    """
+    return Customer.objects.filter(user__email=email.strip().lower()).first()
+
+
 def profile_rows(customer: Customer) -> list[tuple[str, str]]:
     """(label, value) pairs in display order, with the country's name rather than its code."""
     rows = []
