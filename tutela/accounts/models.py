@@ -10,6 +10,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from tutela.crypto.api import BlindIndexField, EncryptedTextField, KeyClass
+
 
 class UserManager(BaseUserManager["User"]):
     """Creates users keyed by email (there are no usernames)."""
@@ -37,7 +39,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The pseudonymous id under which every store files this person's data: the catalog walks
     # by it, the access log names it, and data keys are issued per subject (DESIGN.md).
     subject_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    email = models.EmailField("email address", max_length=254, unique=True)
+    # Encrypted like every personal field; sign-in and uniqueness go through the blind index,
+    # so `User.objects.filter(email=typed)` (Django's and allauth's look-ups) compares keyed
+    # hashes only. allauth's own EmailAddress table is left empty (see adapter.py).
+    email = EncryptedTextField(
+        "email address",
+        max_length=254,
+        key_class=KeyClass.ACCOUNT,
+        row_field="subject_id",
+        blind_index="email_bidx",
+    )
+    email_bidx = BlindIndexField(source="email", label="accounts.email", unique=True)
+    # Set when the person followed the link we emailed to the address (R4); until then the
+    # account cannot sign in.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # A new address the person asked for, waiting for its confirmation link to be followed.
+    pending_email = EncryptedTextField(
+        max_length=254, null=True, blank=True, key_class=KeyClass.ACCOUNT, row_field="subject_id"
+    )
     # Staff are shown to customers by role and first name (never their email).
     display_name = models.CharField(max_length=80, blank=True)
     is_staff = models.BooleanField(default=False)
@@ -53,6 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or f"user #{self.pk}"
 
+    @property
+    def email_verified(self) -> bool:
+        """Whether the person proved they read mail at the address they sign in with."""
+        return self.email_verified_at is not None
+
 
 class SecurityEvent(models.Model):
     """One sign-in related event with the client IP (R2: security and fraud prevention)."""
@@ -66,6 +90,8 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET_DONE = "password_reset_done", "Password reset"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         SIGN_IN_REFUSED = "sign_in_refused", "Sign-in refused (wrong area)"
+        EMAIL_VERIFIED = "email_verified", "Email address confirmed"
+        EMAIL_CHANGED = "email_changed", "Sign-in email changed"
 
     class Realm(models.TextChoices):
         CUSTOMER = "customer", "Customer portal"

@@ -88,12 +88,16 @@ class BlindIndexField(models.CharField):
             kwargs["editable"] = True
         return name, path, args, kwargs
 
+    def index_of(self, value: Any) -> str | None:
+        """This column's index of a plaintext value; None for empty or erased values."""
+        if value is None or is_erased(value):
+            return None
+        text = str(value)
+        if not NORMALISERS[self.normaliser](text):
+            return None
+        return blind_index(self.label, text, normaliser=self.normaliser)
+
     def pre_save(self, model_instance: Any, add: bool) -> str | None:
-        value = getattr(model_instance, self.source)
-        index = None
-        if value is not None and not is_erased(value):
-            text = str(value)
-            if NORMALISERS[self.normaliser](text):
-                index = blind_index(self.label, text, normaliser=self.normaliser)
+        index = self.index_of(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, index)
         return index

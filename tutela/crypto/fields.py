@@ -24,10 +24,13 @@ from django import forms
 from django.core import checks, exceptions
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.expressions import Col
+from django.db.models.lookups import Lookup
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 
 from tutela.crypto import cipher, keystore
+from tutela.crypto.blind_index import BlindIndexField
 from tutela.crypto.errors import CiphertextError, EncryptionError
 from tutela.crypto.markers import ERASED, ERASED_BYTES, is_erased
 from tutela.crypto.models import DataKey, KeyClass
@@ -165,6 +168,7 @@ class EncryptedField(models.Field):
         key_class: str,
         subject_field: str = "subject_id",
         row_field: str | None = None,
+        blind_index: str | None = None,
         **kwargs: Any,
     ) -> None:
         for option in ("primary_key", "unique", "db_index"):
@@ -180,6 +184,8 @@ class EncryptedField(models.Field):
             raise TypeError(f"key_class={key_class!r}: expected one of {known}") from None
         self.subject_field = subject_field
         self.row_field = row_field
+        # The name of this field's BlindIndexField: equality lookups are answered through it.
+        self.blind_index = blind_index
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
@@ -189,6 +195,8 @@ class EncryptedField(models.Field):
             kwargs["subject_field"] = self.subject_field
         if self.row_field:
             kwargs["row_field"] = self.row_field
+        if self.blind_index:
+            kwargs["blind_index"] = self.blind_index
         return name, path, args, kwargs
 
     def get_internal_type(self) -> str:
@@ -373,9 +381,16 @@ class EncryptedField(models.Field):
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name == "isnull":
             return super().get_lookup(lookup_name)
+        if self.blind_index and lookup_name in _VIA_BLIND_INDEX:
+            return _VIA_BLIND_INDEX[lookup_name]
         raise exceptions.FieldError(
             f"{self.model._meta.label}.{self.name} is encrypted and cannot be filtered with "
-            f"'{lookup_name}'; filter on its blind index (BlindIndexField) instead"
+            f"'{lookup_name}'; "
+            + (
+                "only exact, iexact and in go through its blind index"
+                if self.blind_index
+                else "filter on its blind index (BlindIndexField) instead"
+            )
         )
 
     def value_to_string(self, obj: Any) -> str:
@@ -393,6 +408,60 @@ class EncryptedField(models.Field):
     def encode(self, value: Any) -> bytes:
         """Plaintext bytes of a Python value."""
         raise NotImplementedError
+
+
+class _ViaBlindIndex(Lookup):
+    """`filter(email="x")` on an encrypted field becomes `email_bidx = hmac("x")`.
+
+    Libraries that look people up by a field (Django's auth backends, allauth's user lookup)
+    then work unchanged, while the database compares only keyed hashes. Django builds lookups
+    as `lookup_class(lhs, rhs)`; constructing this returns the lookup on the index column.
+    Equality through the index is case-insensitive by construction (the index normalises), so
+    exact and iexact ask the same question; "in" asks it for several values.
+    """
+
+    inner = "exact"
+
+    def __new__(cls, lhs: Any, rhs: Any) -> Any:
+        return _lookup_via_blind_index(cls.inner, lhs, rhs)
+
+
+class _ExactViaBlindIndex(_ViaBlindIndex):
+    lookup_name = "exact"
+
+
+class _IExactViaBlindIndex(_ViaBlindIndex):
+    lookup_name = "iexact"
+
+
+class _InViaBlindIndex(_ViaBlindIndex):
+    lookup_name = "in"
+    inner = "in"
+
+
+_VIA_BLIND_INDEX: dict[str, type[_ViaBlindIndex]] = {
+    "exact": _ExactViaBlindIndex,
+    "iexact": _IExactViaBlindIndex,
+    "in": _InViaBlindIndex,
+}
+
+
+def _lookup_via_blind_index(inner: str, lhs: Any, rhs: Any) -> Any:
+    """The `inner` lookup on the blind index column of `lhs`'s encrypted field."""
+    field: EncryptedField = lhs.target
+    index = field.model._meta.get_field(field.blind_index)  # type: ignore[arg-type]
+    if not isinstance(index, BlindIndexField):
+        raise exceptions.FieldError(
+            f"{field.model._meta.label}.{field.name}: blind_index={field.blind_index!r} is not "
+            "a BlindIndexField"
+        )
+    if inner == "in":
+        value: Any = [index.index_of(item) for item in rhs]
+    else:
+        value = None if rhs is None else index.index_of(rhs)
+    lookup_class = index.get_lookup(inner)
+    assert lookup_class is not None  # noqa: S101 - exact and in exist on every CharField
+    return lookup_class(Col(lhs.alias, index), value)
 
 
 class EncryptedTextField(EncryptedField):
@@ -512,15 +581,21 @@ def data_keys_prefetch(instances: Iterable[models.Model]) -> None:
     """Open the data keys of many rows with one key-store query, instead of one per row.
 
     For list pages: without it, each row on a cold key cache costs a key-store query (an N+1).
-    Keys found are attached to each instance, as a first read would; subjects without a key are
-    left alone, so their first read reports the missing key with the row's name as usual.
+    Rows of different models may be mixed (a page's customers and their users). Keys found are
+    attached to each instance, as a first read would; subjects without a key are left alone, so
+    their first read reports the missing key with the row's name as usual.
     """
     rows = list(instances)
     if not rows:
         return
-    fields = [f for f in rows[0]._meta.concrete_fields if isinstance(f, EncryptedField)]
+    fields_of: dict[type, list[EncryptedField]] = {}
     wanted: dict[tuple[str, str], list[_RowState]] = {}
     for instance in rows:
+        fields = fields_of.get(type(instance))
+        if fields is None:
+            fields = fields_of[type(instance)] = [
+                f for f in instance._meta.concrete_fields if isinstance(f, EncryptedField)
+            ]
         for model_field in fields:
             state = model_field._row_state(instance)
             if model_field.key_class not in state.keys:

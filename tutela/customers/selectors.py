@@ -38,7 +38,7 @@ def customer_for_email(email: str) -> Customer | None:
     Used to file incoming correspondence against its sender; the lookup goes through the
     sign-in email's blind index, so no plaintext address is compared in the database.
     """
-    return Customer.objects.filter(user__email=email.strip().lower()).first()
+    return Customer.objects.filter(user__email=email).first()
 
 
 def profile_rows(customer: Customer) -> list[tuple[str, str]]:

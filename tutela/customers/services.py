@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -36,11 +35,12 @@ def customer_register(*, user: User, details: Mapping[str, Any]) -> Customer:
 def customer_signup(
     *, email: str, password: str, details: Mapping[str, Any], email_verified: bool
 ) -> Customer:
-    """Create identity, email address record and profile in one go (demo data, staff, tests)."""
+    """Create identity and profile in one go (demo data, staff, tests)."""
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=password)
-        EmailAddress.objects.create(
-            user=user, email=user.email, primary=True, verified=email_verified
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            email_verified_at=timezone.now() if email_verified else None,
         )
         return customer_register(user=user, details=details)
 

@@ -174,10 +174,8 @@ def customers_search_for_staff(actor: StaffMember, *, query: str) -> QuerySet[Cu
     """
     _require(actor, VIEW_CUSTOMER_PROFILE)
     query = query.strip()
-    if "@" in query:
-        matches = Customer.objects.filter(user__email__iexact=query)
-    else:
-        matches = customers_named(query)
+    is_email = "@" in query
+    matches = Customer.objects.filter(user__email=query) if is_email else customers_named(query)
     return matches.select_related("user").order_by("created_at", "pk")
 
 
@@ -187,7 +185,7 @@ def customers_search_page_read(actor: StaffMember, customers: Iterable[Customer]
     Also opens the page's data keys in one query, so showing the names costs no query per row.
     """
     customers = list(customers)
-    data_keys_prefetch(customers)
+    data_keys_prefetch([*customers, *(customer.user for customer in customers)])
     _record_read(
         actor,
         customers,

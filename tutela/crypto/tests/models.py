@@ -26,7 +26,9 @@ class Person(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject_id = models.UUIDField(default=uuid.uuid4, editable=False)
     full_name = EncryptedTextField("your name", max_length=150, key_class=KeyClass.ACCOUNT)
-    email = EncryptedTextField(max_length=254, blank=True, key_class=KeyClass.ACCOUNT)
+    email = EncryptedTextField(
+        max_length=254, blank=True, key_class=KeyClass.ACCOUNT, blind_index="email_bidx"
+    )
     email_bidx = BlindIndexField(source="email", label="crypto_tests.email", unique=True)
     preferences = EncryptedJSONField(null=True, blank=True, key_class=KeyClass.MARKETING)
     notes = EncryptedTextField(blank=True, key_class=KeyClass.SUPPORT)

@@ -73,3 +73,28 @@ def test_uniqueness_holds_on_the_encrypted_email_through_its_index() -> None:
     Person.objects.create(full_name="No email 1", email="")
     Person.objects.create(full_name="No email 2", email="")
     assert Person.objects.filter(email_bidx__isnull=True).count() == 2
+
+
+def test_equality_filters_on_the_encrypted_field_are_answered_by_its_blind_index() -> None:
+    """`filter(email=...)` works as libraries expect (allauth, Django's auth backends), and the
+    SQL compares only the keyed hash: the typed address never reaches the database."""
+    ada = Person.objects.create(full_name="Ada", email="Ada@Example.com")
+    grace = Person.objects.create(full_name="Grace", email="grace@example.com")
+    assert Person.objects.get(email="ada@example.com").pk == ada.pk
+    assert Person.objects.get(email__iexact=" ADA@EXAMPLE.COM").pk == ada.pk
+    assert {p.pk for p in Person.objects.filter(email__in=["ada@example.com", "GRACE@x"])} == {
+        ada.pk
+    }
+    assert not Person.objects.filter(email="nobody@example.com").exists()
+    assert Person.objects.exclude(email="ada@example.com").get().pk == grace.pk
+    sql = str(Person.objects.filter(email="ada@example.com").query)
+    assert "email_bidx" in sql and "ada@example.com" not in sql.lower()
+
+
+def test_other_lookups_on_the_encrypted_field_are_refused_with_the_reason() -> None:
+    from django.core.exceptions import FieldError
+
+    with pytest.raises(FieldError, match="only exact, iexact and in go through its blind index"):
+        Person.objects.filter(email__startswith="ada").exists()
+    with pytest.raises(FieldError, match="filter on its blind index"):
+        Person.objects.filter(full_name="Ada").exists()

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from io import StringIO
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -31,7 +30,7 @@ def test_staff_create_makes_a_verified_staff_member_with_one_role(client: Client
     assert "Created privacy officer Dana <dpo@c-mes.co.uk>" in out
     user = User.objects.get(email="dpo@c-mes.co.uk")
     assert user.is_staff and not user.is_superuser and user.display_name == "Dana"
-    assert EmailAddress.objects.get(user=user).verified
+    assert user.email_verified
     member = staff_member_for_user(user)
     assert member is not None and member.role == "privacy_officer"
     response = client.post("/staff/login/", {"login": "dpo@c-mes.co.uk", "password": DEMO_PASSWORD})
@@ -71,7 +70,7 @@ def test_staff_create_refuses_bad_details_clearly(
         staff_create(*[part for pair in options.items() for part in pair])
     assert refused.value.returncode == 2
     assert message in str(refused.value)
-    assert not User.objects.exists() and not EmailAddress.objects.exists()
+    assert not User.objects.exists()
 
 
 @pytest.mark.django_db
@@ -120,13 +119,9 @@ def test_demo_twice_creates_each_record_once_and_its_sign_ins_work(settings: obj
     """bin/serve runs this on every start; the second run must change nothing."""
     settings.DEBUG = True  # type: ignore[attr-defined]
     first = demo()
-    counts = (User.objects.count(), Customer.objects.count(), EmailAddress.objects.count())
+    counts = (User.objects.count(), Customer.objects.count())
     second = demo()
-    assert counts == (
-        User.objects.count(),
-        Customer.objects.count(),
-        EmailAddress.objects.count(),
-    )
+    assert counts == (User.objects.count(), Customer.objects.count())
     assert "9 account(s) created, 0 already there" in first
     assert "0 account(s) created, 9 already there" in second
     assert "http://127.0.0.1:8000/" in first and "http://127.0.0.1:8000/staff/login/" in first
