@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -40,6 +42,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Background tasks: Django's Tasks API (backport) and its database backend (see TASKS below).
+    "django_tasks",
+    "django_tasks_db",
     "tutela.core",
     "tutela.crypto",
     "tutela.audit",
@@ -51,12 +56,16 @@ INSTALLED_APPS = [
     "tutela.commerce",
     "tutela.support",
     "tutela.correspondence",
+    "tutela.consent",
+    "tutela.rights",
     "tutela.staff",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tutela.core.middleware.RequestIdMiddleware",
+    # Counts every request into the security log of visits, including those refused further in.
+    "tutela.visits.middleware.VisitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,6 +75,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Turns django-ratelimit's Ratelimited into settings.RATELIMIT_VIEW (429), not a 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,8 +143,12 @@ else:
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The sign-in email is encrypted (no unique constraint possible on ciphertext); its blind index
+# `email_bidx` is unique, which is what this warning asks for.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+# allauth's backend (a ModelBackend, so permissions work as usual) signs in by email; Django's
+# own ModelBackend is left out because it would only repeat the same look-up.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # Argon2id first (R3: Django's defaults are t=2, m=100 MiB, p=8, above the OWASP minimum).
@@ -159,7 +174,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_SIGNUP_FORM_CLASS = "tutela.customers.forms.SignupDetailsForm"
-ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_FORMS = {"signup": "tutela.customers.signup.CustomerSignupForm"}
+# Verification is mandatory, but Tutela does it (tutela/accounts/emails.py, enforced in the
+# adapter's pre_login): allauth's own verification keeps a plaintext copy of the address.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# allauth's default reset token generator copies the address into its EmailAddress table;
+# Django's own one binds the token to the address (and password, last sign-in) just the same.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "django.contrib.auth.tokens.PasswordResetTokenGenerator"  # noqa: S105
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
@@ -222,6 +243,37 @@ TUTELA_AUDIT_ORIGIN = env_str(
     "TUTELA_AUDIT_ORIGIN", TUTELA_BASE_URL.split("://", 1)[-1].split("/", 1)[0] + "/access-log"
 )
 
+# --- Background tasks and periodic jobs (tutela/core/schedule.py) ------------------------------
+# Django's Tasks API (the django-tasks backport). The backend is a dotted path: by default the
+# database backend, whose tasks `manage.py tutela_worker` runs (bin/serve starts one beside the
+# web server). Another backend (a Redis-backed one, for scale) runs tasks with its own workers;
+# tutela_worker then only enqueues the periodic jobs. Task arguments, return values and the
+# tracebacks of failures are stored in plain text: Tutela's tasks take ids, never personal data.
+TASKS = {"default": {"BACKEND": env_str("TUTELA_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# How often the access log is sealed (a signed checkpoint), in minutes.
+TUTELA_AUDIT_SEAL_MINUTES = env_int("TUTELA_AUDIT_SEAL_MINUTES", 5, minimum=1)
+# Finished task results (arguments, return values, tracebacks) are deleted after this many days.
+TUTELA_TASK_RESULTS_DAYS = env_int("TUTELA_TASK_RESULTS_DAYS", 14, minimum=1)
+# Management commands run as periodic jobs, for apps that do not declare their jobs in a jobs.py
+# of their own: {command: {"every": timedelta} or {"daily_at": time}}, daily times in TIME_ZONE.
+TUTELA_SCHEDULED_COMMANDS: dict[str, dict[str, Any]] = {
+    "dsr_remind": {"daily_at": time(7, 0)},
+}
+
+# --- Payments (issue 4, tutela.commerce) -------------------------------------------------------
+# The card processor: a dotted path to a tutela.commerce.providers.base.PaymentProvider subclass.
+# The default fake provider moves no money and accepts only its test cards (docs/security.md).
+TUTELA_PAYMENT_PROVIDER = env_str(
+    "TUTELA_PAYMENT_PROVIDER", "tutela.commerce.providers.fake.FakeProvider"
+)
+
+# --- Applications (issue 4, tutela.support) ---------------------------------------------------
+# Attachments are kept encrypted in the database, so crypto-shredding reaches them: the largest
+# file accepted, in bytes, and how many one message may carry. The reverse proxy's request-size
+# limit must allow that many files of that size, plus the form.
+TUTELA_ATTACHMENT_MAX_BYTES = env_int("TUTELA_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+TUTELA_ATTACHMENTS_PER_MESSAGE = env_int("TUTELA_ATTACHMENTS_PER_MESSAGE", 3, minimum=0)
+
 # --- Email -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -258,6 +310,17 @@ if env_bool("TUTELA_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Only the proxy in front of Tutela may say who the client is (security log IPs, R2).
 TUTELA_TRUSTED_PROXY_COUNT = env_int("TUTELA_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# --- Visits and form rate limits (issue 4, tutela.visits) --------------------------------------
+# Each web process counts visits in memory and writes them to the security log this often, in
+# seconds; a process killed without warning loses at most that much (tutela/visits/recorder.py).
+TUTELA_VISITS_FLUSH_SECONDS = env_int("TUTELA_VISITS_FLUSH_SECONDS", 30, minimum=0)
+# Forms are rate-limited with django-ratelimit's decorator (tutela/visits/ratelimit.py), counted
+# in the default cache above by the address client_ip trusts, and answered with a 429 page.
+# Not in INSTALLED_APPS: it has no models, and its system check calls the local-memory cache of
+# the embedded default an error (right for several processes, not for the one it serves).
+RATELIMIT_IP_META_KEY = "tutela.visits.ratelimit.rate_limit_ip"
+RATELIMIT_VIEW = "tutela.visits.views.rate_limited"
 
 # No inline script anywhere; htmx and allauth's passkey code load from our own origin.
 CONTENT_SECURITY_POLICY = {

@@ -14,6 +14,12 @@ import tempfile
 
 os.environ.setdefault("TUTELA_SECRET_KEY", "test-only-secret-key-" + "t" * 40)
 os.environ.setdefault("TUTELA_SSL_REDIRECT", "0")
+# Visits are counted in memory and written only when a test asks (tutela/visits/tests): a write
+# at a random moment would add queries to other apps' query-count assertions.
+os.environ.setdefault("TUTELA_VISITS_FLUSH_SECONDS", str(365 * 24 * 3600))
+# Tasks run inline when enqueued, so a test sees their effect at once; the worker's own tests
+# (tutela/core/tests/test_worker.py) switch to the database backend and run a real worker pass.
+os.environ.setdefault("TUTELA_TASK_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 _keys_dir = tempfile.mkdtemp(prefix="tutela-test-keys-")
 atexit.register(shutil.rmtree, _keys_dir, ignore_errors=True)

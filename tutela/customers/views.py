@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from tutela.accounts.api import security_events_for_user
 from tutela.audit.api import Actor, access_events_for_subject
@@ -45,7 +46,13 @@ def account(request: HttpRequest, customer: Customer) -> HttpResponse:
     )
 
 
+# Every saved change writes the history and the access log: limited per account (R4, R40),
+# with django-ratelimit as every form (tutela/visits/ratelimit.py); over it, a 429 page.
+PROFILE_EDIT_RATE = "10/10m"
+
+
 @customer_required
+@ratelimit(group="customers.profile_edit", key="user", rate=PROFILE_EDIT_RATE, method="POST")
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, customer: Customer) -> HttpResponse:
     """Edit the profile; a full page without JavaScript, a fragment swapped in by htmx."""

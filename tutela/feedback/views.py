@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from allauth.core.internal import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from tutela.audit.api import Actor
 from tutela.core.forms import form_add_service_errors
@@ -31,13 +31,12 @@ from tutela.feedback.services import (
     questionnaire_answer,
 )
 
-# The one form anyone may post without an account, so it is rate-limited per IP (R4, R40).
-# allauth's limiter (the counters and 429 page the sign-in uses) with our own rate; its
-# `config` argument lives in an internal module, pinned by the version in pyproject.toml and
-# covered by test_problem_reports.py::test_anonymous_reports_are_rate_limited_per_ip.
-PROBLEM_REPORT_RATES = {"problem_report": "10/10m/ip"}
+# The one form anyone may post without an account, so it is rate-limited per IP (R4, R40):
+# django-ratelimit, as every form (tutela/visits/ratelimit.py); over the limit, a 429 page.
+PROBLEM_REPORT_RATE = "10/10m"
 
 
+@ratelimit(group="feedback.problem_report", key="ip", rate=PROBLEM_REPORT_RATE, method="POST")
 @require_http_methods(["GET", "POST"])
 def problem_report_new(request: HttpRequest) -> HttpResponse:
     """Report a problem: signed-in customers, or anonymous visitors (with an optional reply
@@ -47,12 +46,6 @@ def problem_report_new(request: HttpRequest) -> HttpResponse:
         customer = None if request.user.is_staff else customer_for_user(request.user)
         if customer is None:
             raise PermissionDenied("Problem reports are sent by customers and visitors.")
-    if request.method == "POST":
-        refused = ratelimit.consume_or_429(
-            request, app="tutela.feedback", action="problem_report", config=PROBLEM_REPORT_RATES
-        )
-        if refused is not None:
-            return refused
     form = ProblemReportForm(request.POST or None, anonymous=customer is None)
     if request.method == "POST" and form.is_valid():
         actor = Actor.customer(id=request.user.pk if customer is not None else None)

@@ -38,6 +38,12 @@ from tutela.policy.schema import (
     Right,
     RightKey,
 )
+from tutela.policy.sections import (
+    ExportSection,
+    export_section_of,
+    export_section_register,
+    export_sections,
+)
 
 __all__ = [
     "Category",
@@ -45,6 +51,7 @@ __all__ = [
     "DisclosureGround",
     "Entry",
     "Erasure",
+    "ExportSection",
     "LawfulBasis",
     "Policy",
     "PolicyFileError",
@@ -62,6 +69,9 @@ __all__ = [
     "category",
     "current_policy",
     "deadline_days",
+    "export_section_of",
+    "export_section_register",
+    "export_sections",
     "load_policy",
     "parse_policy",
     "processor_categories",

@@ -6,7 +6,7 @@ app, which owns the catalog, files it here by model label.
 
 from django.apps import apps
 
-from tutela.policy.catalog import Erasure, catalog_register
+from tutela.policy.catalog import Erasure, catalog_exempt, catalog_register
 
 catalog_register(
     apps.get_model("audit", "AccessEvent"),
@@ -20,4 +20,11 @@ catalog_register(
     erasure=Erasure.LEGAL_HOLD,
     retention="access_logs",
     not_personal={"actor_label": "the staff member's role and first name, not the subject's"},
+)
+# The task queue (django-tasks' database backend) is third-party, so filed here too.
+catalog_exempt(
+    apps.get_model("django_tasks_database", "DBTaskResult"),
+    reason="background task runs: task paths, queue and backend names, and arguments that are "
+    "ids, never personal data (tutela/core/tasks.py); finished rows are pruned after "
+    "TUTELA_TASK_RESULTS_DAYS",
 )

@@ -2,7 +2,7 @@
 
 Least privilege (R8): a role gets a permission only when one of its tools needs it, and every
 permission named here is checked by a view today. Later issues add their permissions (campaigns,
-invoices, the request queue) here as they build the screens that check them.
+the request queue) here as they build the screens that check them.
 
 Only the role decides what a staff member may do: per-user permissions and the superuser flag
 grant nothing in the staff console (see `selectors.staff_member_for_user`).
@@ -44,38 +44,81 @@ VIEW_QUESTIONNAIRE_RESULTS = "feedback.view_questionnaire"
 CREATE_CONTEST = "feedback.add_contest"
 # Contests with their number of entries; no page shows an entrant or an entry.
 VIEW_CONTESTS = "feedback.view_contest"
+# Applications (support requests): the queue, each thread and its attachments (every read
+# access-logged); answering is replying and setting the status.
+VIEW_APPLICATIONS = "support.view_application"
+ANSWER_APPLICATIONS = "support.change_application"
+# Correspondence: a customer's emails and call records, and the unmatched imported mail (every
+# read access-logged); recording emails and calls by hand; filing unmatched mail to a customer;
+# playing call recordings, the most intrusive record, has a permission of its own.
+VIEW_CORRESPONDENCE = "correspondence.view_emailrecord"
+RECORD_CORRESPONDENCE = "correspondence.add_emailrecord"
+FILE_UNMATCHED_EMAIL = "correspondence.change_emailrecord"
+PLAY_CALL_RECORDINGS = "correspondence.view_callrecording"
+# Orders with their lines and payments (brand and last four digits, never a token), and
+# invoices with the billing details as issued (HTML and PDF); every read access-logged.
+VIEW_ORDERS = "commerce.view_order"
+VIEW_INVOICES = "commerce.view_invoice"
+# Rights requests (Django's permissions of DataSubjectRequest): the queue ordered by time left
+# and each request in full (every read access-logged); entering requests received by email,
+# phone or post; handling them (identity checks, the clock, extensions, decisions on manifestly
+# unfounded or excessive requests, the copy of the data, completion).
+VIEW_RIGHTS_REQUESTS = "rights.view_datasubjectrequest"
+ENTER_RIGHTS_REQUESTS = "rights.add_datasubjectrequest"
+HANDLE_RIGHTS_REQUESTS = "rights.change_datasubjectrequest"
+# Mail subscriptions ("By contacting our customer service department by phone"): look up a
+# caller's newsletter subscription by their address, and record the unsubscribe they ask for
+# with the staff member as evidence (each read and change access-logged). Support, who answer
+# the phone; marketing never sees who is subscribed.
+VIEW_SUBSCRIPTIONS = "consent.view_subscriber"
+RECORD_PHONE_UNSUBSCRIBE = "consent.record_phone_withdrawal"
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     # Answers customers: finds them and sees what they told us, never their sign-in log.
-    # Also reads problem reports: answering them is support's job.
-    Role.SUPPORT: frozenset({VIEW_CUSTOMER_PROFILE, VIEW_PROBLEM_REPORTS}),
+    # Also reads problem reports and answers applications: that is support's job.
+    Role.SUPPORT: frozenset(
+        {VIEW_CUSTOMER_PROFILE, VIEW_PROBLEM_REPORTS, VIEW_APPLICATIONS, ANSWER_APPLICATIONS}
+        # Keeps the history of emails and calls with customers.
+        | {VIEW_CORRESPONDENCE, RECORD_CORRESPONDENCE, FILE_UNMATCHED_EMAIL, PLAY_CALL_RECORDINGS}
+        # Unsubscribes callers from the newsletter (the policy's third way out).
+        | {VIEW_SUBSCRIPTIONS, RECORD_PHONE_UNSUBSCRIBE}
+    ),
     # Handles rights requests: corrects profiles for customers (R15) and investigates sign-ins.
     Role.PRIVACY_OFFICER: frozenset(
         {VIEW_CUSTOMER_PROFILE, CORRECT_CUSTOMER_PROFILE, VIEW_SECURITY_LOG}
+        # The rights request queue with its deadlines (issue 5).
+        | {VIEW_RIGHTS_REQUESTS, ENTER_RIGHTS_REQUESTS, HANDLE_RIGHTS_REQUESTS}
     ),
     # Writes research questionnaires and contests and sees their aggregate results, never a
     # name or an answer by itself. Campaigns arrive with issue 6.
     Role.MARKETING: frozenset(
         {CREATE_QUESTIONNAIRE, VIEW_QUESTIONNAIRE_RESULTS, CREATE_CONTEST, VIEW_CONTESTS}
     ),
-    # Invoices (issue 4) bring this role's tools; until then it sees no customer data at all.
-    Role.FINANCE: frozenset(),
+    # Reads orders, payments and invoices, the financial records; never a profile, a message
+    # or a sign-in log. Read-only: no tool changes a financial record.
+    Role.FINANCE: frozenset({VIEW_ORDERS, VIEW_INVOICES}),
 }
 
 # What each role is for, shown on the console and in docs/roles.md.
 ROLE_PURPOSES: dict[Role, str] = {
     Role.SUPPORT: (
-        "Answers customers: looks them up, sees the details they gave us and reads problem reports."
+        "Answers customers: looks them up, sees the details they gave us, reads problem reports, "
+        "answers applications, keeps the history of emails and calls, and unsubscribes "
+        "callers from the newsletter."
     ),
     Role.PRIVACY_OFFICER: (
-        "Handles rights requests: corrects customers' details for them and reviews "
-        "sign-in security logs."
+        "Handles rights requests: the request queue with its deadlines, identity checks and "
+        "decisions; corrects customers' details for them and reviews the security logs "
+        "(sign-ins and visits)."
     ),
     Role.MARKETING: (
         "Runs research questionnaires and contests (aggregate results only) and, from issue 6, "
         "email campaigns to people who consented."
     ),
-    Role.FINANCE: "Handles orders and invoices (tools arrive with issue 4).",
+    Role.FINANCE: (
+        "Keeps the financial records: reads orders, their payments and invoices (kept at least "
+        "6 years), and nothing else about customers."
+    ),
 }
 
 

@@ -23,11 +23,17 @@ from tutela.staff.roles import (
     CREATE_CONTEST,
     CREATE_QUESTIONNAIRE,
     ROLE_PURPOSES,
+    VIEW_APPLICATIONS,
     VIEW_CONTESTS,
+    VIEW_CORRESPONDENCE,
     VIEW_CUSTOMER_PROFILE,
+    VIEW_INVOICES,
+    VIEW_ORDERS,
     VIEW_PROBLEM_REPORTS,
     VIEW_QUESTIONNAIRE_RESULTS,
+    VIEW_RIGHTS_REQUESTS,
     VIEW_SECURITY_LOG,
+    VIEW_SUBSCRIPTIONS,
 )
 from tutela.staff.selectors import (
     StaffMember,
@@ -86,6 +92,19 @@ TOOLS = (
         "From the customer's page: sign-ins, failures and their IP addresses.",
     ),
     Tool(
+        "Visits log",
+        VIEW_SECURITY_LOG,
+        "IP addresses that reached the site, by hour and part of the site: find an address "
+        "or a person.",
+        "staff:visits",
+    ),
+    Tool(
+        "Applications",
+        VIEW_APPLICATIONS,
+        "The queue of support requests from customers' accounts: read, reply, set the status.",
+        "staff:applications",
+    ),
+    Tool(
         "Problem reports",
         VIEW_PROBLEM_REPORTS,
         "Problems customers and visitors reported with our site or products.",
@@ -114,6 +133,43 @@ TOOLS = (
         CREATE_CONTEST,
         "A contest or promotion: rules that entrants accept, a question and a closing time.",
         "staff:contest_new",
+    ),
+    Tool(
+        "Orders",
+        VIEW_ORDERS,
+        "Orders with their lines, totals and payment attempts (card brand and last four digits).",
+        "staff:orders",
+    ),
+    Tool(
+        "Invoices",
+        VIEW_INVOICES,
+        "Invoices as issued, as a page or a PDF; financial records kept at least 6 years.",
+        "staff:invoices",
+    ),
+    Tool(
+        "Unmatched mail",
+        VIEW_CORRESPONDENCE,
+        "Imported emails from senders who are not customers, to file to the right customer.",
+        "staff:unmatched_emails",
+    ),
+    Tool(
+        "A customer's correspondence and calls",
+        VIEW_CORRESPONDENCE,
+        "From the customer's page: emails and call records, and recording new ones.",
+    ),
+    Tool(
+        "Rights requests",
+        VIEW_RIGHTS_REQUESTS,
+        "The queue of requests to use a right, least time left first: identity checks, the "
+        "clock, extensions, decisions and answers; enter requests received by email, phone or "
+        "post.",
+        "staff:dsr_queue",
+    ),
+    Tool(
+        "Mail subscriptions",
+        VIEW_SUBSCRIPTIONS,
+        "A caller asks to stop the newsletter: find their address and record the unsubscribe.",
+        "staff:subscriptions",
     ),
 )
 
@@ -161,6 +217,7 @@ def _detail_context(member: StaffMember, customer: Customer) -> dict[str, object
         "history": [(change, reasons.get(change.pk, "")) for change in history],
         "can_correct": member.can(CORRECT_CUSTOMER_PROFILE),
         "show_security_log": member.can(VIEW_SECURITY_LOG),
+        "can_view_correspondence": member.can(VIEW_CORRESPONDENCE),
     }
     if context["show_security_log"]:
         context["security_events"] = security_log_for_staff(member, customer)

@@ -313,7 +313,7 @@ def test_policy_validate_summarises_the_shipped_file() -> None:
     out = StringIO()
     call_command("policy_validate", str(SHIPPED), stdout=out)
     assert "is valid: C-MES Solutions Ltd, version 1.0, effective 2018-06-01" in out.getvalue()
-    assert "17 purposes" in out.getvalue() and "4 processors" in out.getvalue()
+    assert "18 purposes" in out.getvalue() and "4 processors" in out.getvalue()
 
 
 def test_policy_validate_lists_each_problem_with_file_line_and_path(tmp_path: Path) -> None:

@@ -22,10 +22,17 @@ VIEWS: dict[str, tuple[str, str, frozenset[Role]]] = {
     "detail": ("/staff/customers/{id}/", "get", frozenset({Role.SUPPORT, Role.PRIVACY_OFFICER})),
     "correction form": ("/staff/customers/{id}/correct/", "get", frozenset({Role.PRIVACY_OFFICER})),
     "problem reports": ("/staff/problems/", "get", frozenset({Role.SUPPORT})),
+    "orders": ("/staff/orders/", "get", frozenset({Role.FINANCE})),
+    "invoices": ("/staff/invoices/", "get", frozenset({Role.FINANCE})),
+    "applications": ("/staff/applications/", "get", frozenset({Role.SUPPORT})),
     "questionnaires": ("/staff/questionnaires/", "get", frozenset({Role.MARKETING})),
     "questionnaire form": ("/staff/questionnaires/new/", "get", frozenset({Role.MARKETING})),
     "contests": ("/staff/contests/", "get", frozenset({Role.MARKETING})),
     "contest form": ("/staff/contests/new/", "get", frozenset({Role.MARKETING})),
+    "rights queue": ("/staff/rights/", "get", frozenset({Role.PRIVACY_OFFICER})),
+    "rights closed": ("/staff/rights/closed/", "get", frozenset({Role.PRIVACY_OFFICER})),
+    "rights entry form": ("/staff/rights/new/", "get", frozenset({Role.PRIVACY_OFFICER})),
+    "mail subscriptions": ("/staff/subscriptions/", "get", frozenset({Role.SUPPORT})),
     "correction post": (
         "/staff/customers/{id}/correct/",
         "post",
@@ -173,7 +180,8 @@ def test_the_console_offers_each_role_only_its_tools(
 
     client.force_login(make_staff(role="finance", name="Tom"))
     page = client.get("/staff/").content.decode()
-    assert "No tools are open to your role yet" in page
+    assert 'href="/staff/orders/"' in page and 'href="/staff/invoices/"' in page
+    assert "/staff/customers/" not in page and "/staff/problems/" not in page
 
     client.force_login(make_staff(role="support"))
     page = client.get("/staff/").content.decode()

@@ -10,15 +10,28 @@ from django.core.management import call_command
 
 from tutela.accounts.models import User
 from tutela.staff.roles import (
+    ANSWER_APPLICATIONS,
     CORRECT_CUSTOMER_PROFILE,
     CREATE_CONTEST,
     CREATE_QUESTIONNAIRE,
+    ENTER_RIGHTS_REQUESTS,
+    FILE_UNMATCHED_EMAIL,
+    HANDLE_RIGHTS_REQUESTS,
+    PLAY_CALL_RECORDINGS,
+    RECORD_CORRESPONDENCE,
+    RECORD_PHONE_UNSUBSCRIBE,
     ROLE_PERMISSIONS,
+    VIEW_APPLICATIONS,
     VIEW_CONTESTS,
+    VIEW_CORRESPONDENCE,
     VIEW_CUSTOMER_PROFILE,
+    VIEW_INVOICES,
+    VIEW_ORDERS,
     VIEW_PROBLEM_REPORTS,
     VIEW_QUESTIONNAIRE_RESULTS,
+    VIEW_RIGHTS_REQUESTS,
     VIEW_SECURITY_LOG,
+    VIEW_SUBSCRIPTIONS,
     Role,
     staff_roles_sync,
 )
@@ -44,12 +57,26 @@ def test_after_migrate_each_role_holds_exactly_its_declared_permissions() -> Non
 def test_least_privilege_is_what_the_issue_asks_for() -> None:
     """Support looks customers up and reads problem reports; the privacy officer also corrects
     and reviews sign-ins; marketing writes questionnaires and sees their aggregate results;
-    finance has no tool yet."""
-    assert ROLE_PERMISSIONS[Role.SUPPORT] == {VIEW_CUSTOMER_PROFILE, VIEW_PROBLEM_REPORTS}
+    finance reads orders and invoices, and nothing else."""
+    assert ROLE_PERMISSIONS[Role.SUPPORT] == {
+        VIEW_CUSTOMER_PROFILE,
+        VIEW_PROBLEM_REPORTS,
+        VIEW_APPLICATIONS,
+        ANSWER_APPLICATIONS,
+        VIEW_CORRESPONDENCE,
+        RECORD_CORRESPONDENCE,
+        FILE_UNMATCHED_EMAIL,
+        PLAY_CALL_RECORDINGS,
+        VIEW_SUBSCRIPTIONS,
+        RECORD_PHONE_UNSUBSCRIBE,
+    }
     assert ROLE_PERMISSIONS[Role.PRIVACY_OFFICER] == {
         VIEW_CUSTOMER_PROFILE,
         CORRECT_CUSTOMER_PROFILE,
         VIEW_SECURITY_LOG,
+        VIEW_RIGHTS_REQUESTS,
+        ENTER_RIGHTS_REQUESTS,
+        HANDLE_RIGHTS_REQUESTS,
     }
     assert ROLE_PERMISSIONS[Role.MARKETING] == {
         CREATE_QUESTIONNAIRE,
@@ -57,7 +84,7 @@ def test_least_privilege_is_what_the_issue_asks_for() -> None:
         CREATE_CONTEST,
         VIEW_CONTESTS,
     }
-    assert ROLE_PERMISSIONS[Role.FINANCE] == frozenset()
+    assert ROLE_PERMISSIONS[Role.FINANCE] == {VIEW_ORDERS, VIEW_INVOICES}
     assert set(ROLE_PERMISSIONS) == set(Role)
 
 
@@ -69,7 +96,10 @@ def test_sync_is_idempotent_and_undoes_hand_made_grants() -> None:
     Group.objects.get(name="finance").delete()
 
     changes = staff_roles_sync(actor="test")
-    assert changes == {"support": ([], [CORRECT_CUSTOMER_PROFILE]), "finance": ([], [])}
+    assert changes == {
+        "support": ([], [CORRECT_CUSTOMER_PROFILE]),
+        "finance": ([VIEW_INVOICES, VIEW_ORDERS], []),
+    }
     assert held(Role.SUPPORT) == ROLE_PERMISSIONS[Role.SUPPORT]
     assert Group.objects.filter(name="finance").exists()
     assert staff_roles_sync(actor="test") == {}

@@ -7,7 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tutela.staff.demo import DemoSignIn, demo_company_load
+from tutela.accounts.api import User
+from tutela.audit.api import Actor
+from tutela.commerce.demo import demo_shop_load
+from tutela.staff.demo import DEMO_CUSTOMERS, DEMO_STAFF, DemoSignIn, demo_company_load
+from tutela.staff.roles import Role
+from tutela.staff.selectors import staff_member_for_user
+from tutela.support.demo import demo_application_load
 
 _COLUMNS = ("door", "who", "email", "password")
 
@@ -50,8 +56,28 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo company: {created} account(s) created, {len(sign_ins) - created} already there."
         )
+        shop = demo_shop_load(
+            customer_email=DEMO_CUSTOMERS[0]["email"], actor=Actor.system("manage.py tutela_demo")
+        )
+        self.stdout.write(
+            f"Demo shop: {shop.products_created} product(s) created"
+            f"{', and a paid order with its invoice' if shop.order_created else ''}."
+        )
+        self._applications()
         self.stdout.write("Demo sign-ins (public passwords: demo data only):")
         self.stdout.write(f"  customers: {base}/  (sign in at {base}/accounts/login/)")
         self.stdout.write(f"  staff:     {base}/staff/login/")
         for line in _table(sign_ins):
             self.stdout.write(f"  {line}")
+
+    def _applications(self) -> None:
+        """One application with a reply from the demo support member, signed with their label."""
+        support_email = next(email for role, _, email in DEMO_STAFF if role == Role.SUPPORT)
+        user = User.objects.filter(email=support_email).first()
+        support = staff_member_for_user(user) if user is not None else None
+        if support is None:  # the demo account was removed or changed by hand; leave it alone
+            return
+        if demo_application_load(
+            customer_email=DEMO_CUSTOMERS[0]["email"], staff=support.audit_actor
+        ):
+            self.stdout.write("Demo application: opened, with a reply from support.")
