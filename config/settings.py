@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+import json
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tutela.support",
     "tutela.correspondence",
     "tutela.consent",
+    "tutela.campaigns",
     "tutela.rights",
     "tutela.staff",
 ]
@@ -73,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSPMiddleware: widens the CSP for the tag groups the visitor allowed, and drops any
+    # cookie a view sets in a group they did not allow (PECR reg. 6, tutela/consent/cookies.py).
+    "tutela.consent.middleware.CookieConsentMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Turns django-ratelimit's Ratelimited into settings.RATELIMIT_VIEW (429), not a 403.
@@ -256,9 +260,7 @@ TUTELA_AUDIT_SEAL_MINUTES = env_int("TUTELA_AUDIT_SEAL_MINUTES", 5, minimum=1)
 TUTELA_TASK_RESULTS_DAYS = env_int("TUTELA_TASK_RESULTS_DAYS", 14, minimum=1)
 # Management commands run as periodic jobs, for apps that do not declare their jobs in a jobs.py
 # of their own: {command: {"every": timedelta} or {"daily_at": time}}, daily times in TIME_ZONE.
-TUTELA_SCHEDULED_COMMANDS: dict[str, dict[str, Any]] = {
-    "dsr_remind": {"daily_at": time(7, 0)},
-}
+TUTELA_SCHEDULED_COMMANDS: dict[str, dict[str, Any]] = {}
 
 # --- Payments (issue 4, tutela.commerce) -------------------------------------------------------
 # The card processor: a dotted path to a tutela.commerce.providers.base.PaymentProvider subclass.
@@ -274,6 +276,24 @@ TUTELA_PAYMENT_PROVIDER = env_str(
 TUTELA_ATTACHMENT_MAX_BYTES = env_int("TUTELA_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 TUTELA_ATTACHMENTS_PER_MESSAGE = env_int("TUTELA_ATTACHMENTS_PER_MESSAGE", 3, minimum=0)
 
+# --- Erasure (issue 5, tutela.rights.services.erasure) -----------------------------------------
+# A verified erasure request from the Privacy Centre waits for a privacy officer to carry it out
+# (with a preview); on, it is carried out at once by a background job.
+TUTELA_ERASURE_AUTOMATIC = env_bool("TUTELA_ERASURE_AUTOMATIC", False)
+# The suppression list's entry point, as a dotted path ("" for none): the rights app may not
+# import the consent app, so configuration names it.
+TUTELA_ERASURE_SUPPRESS = env_str("TUTELA_ERASURE_SUPPRESS", "tutela.consent.api.email_suppress")
+# Webhooks that tell processors of an erasure, as JSON: {"<processor key>": {"url": "https://...",
+# "secret": "<at least 16 characters>"}}, from TUTELA_PROCESSOR_WEBHOOKS or the file named by
+# TUTELA_PROCESSOR_WEBHOOKS_FILE (it holds secrets). A processor without one gets a task that the
+# privacy officer does by hand. Optional, so never an error when absent.
+_webhooks = env_secret("TUTELA_PROCESSOR_WEBHOOKS", debug=True, debug_default="{}") or "{}"
+try:
+    TUTELA_PROCESSOR_WEBHOOKS: dict[str, dict[str, str]] = json.loads(_webhooks)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TUTELA_PROCESSOR_WEBHOOKS is not valid JSON ({exc})") from None
+TUTELA_PROCESSOR_WEBHOOK_TIMEOUT = env_int("TUTELA_PROCESSOR_WEBHOOK_TIMEOUT", 10, minimum=1)
+
 # --- Email -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -287,8 +307,24 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465); not with USE_TLS
+# Seconds before a silent mail server counts as failed; without it a background send could
+# wait forever on one connection.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "C-MES Solutions <feedback@c-mes.co.uk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Campaigns (issue 6, tutela.campaigns) ------------------------------------------------------
+# Sent through EMAIL_BACKEND above, from this address, in batches of this many recipients (each
+# batch: one claim, one access-log batch, one mail-server connection).
+TUTELA_CAMPAIGN_FROM_EMAIL = env_str("TUTELA_CAMPAIGN_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+TUTELA_CAMPAIGN_BATCH_SIZE = env_int("TUTELA_CAMPAIGN_BATCH_SIZE", 200, minimum=1)
+# The processor (a key of the policy file) whose mail server sends campaigns: a system check
+# refuses to start unless the policy declares it for marketing_email and contact_email (R26).
+TUTELA_CAMPAIGN_EMAIL_PROCESSOR = env_str("TUTELA_CAMPAIGN_EMAIL_PROCESSOR", "webhosting_uk")
+# A send with no progress for this long is resumed by the campaigns_resume job; recipients it
+# had claimed and not recorded are then marked failed, never sent twice (sending.py).
+TUTELA_CAMPAIGN_STALL_MINUTES = env_int("TUTELA_CAMPAIGN_STALL_MINUTES", 15, minimum=1)
 
 # --- Security headers and cookies (R4, R6, R39) -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -335,6 +371,38 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- Cookie consent (issue 6, tutela.consent) ---------------------------------------------------
+# Google's tags load only for visitors who allowed their cookie group, and only when an id is
+# set: no id, no tag. The script URLs are settings so tests can point them at a local stub.
+TUTELA_ANALYTICS_ID = env_str("TUTELA_ANALYTICS_ID", "")  # Google Analytics 4, "G-..."
+TUTELA_ANALYTICS_SCRIPT_URL = env_str(
+    "TUTELA_ANALYTICS_SCRIPT_URL", "https://www.googletagmanager.com/gtag/js"
+)
+TUTELA_ADVERTISING_ID = env_str("TUTELA_ADVERTISING_ID", "")  # Google Ads remarketing, "AW-..."
+TUTELA_ADVERTISING_SCRIPT_URL = env_str(
+    "TUTELA_ADVERTISING_SCRIPT_URL", "https://www.googletagmanager.com/gtag/js"
+)
+# Hosts the CSP allows, besides the script's own origin, once the group is allowed (Google's
+# CSP guide for gtag.js); never sent to a visitor who has not allowed the group.
+TUTELA_ANALYTICS_CSP_HOSTS = env_list(
+    "TUTELA_ANALYTICS_CSP_HOSTS",
+    [
+        "https://*.googletagmanager.com",
+        "https://*.google-analytics.com",
+        "https://*.analytics.google.com",
+    ],
+)
+TUTELA_ADVERTISING_CSP_HOSTS = env_list(
+    "TUTELA_ADVERTISING_CSP_HOSTS",
+    [
+        "https://*.googletagmanager.com",
+        "https://www.googleadservices.com",
+        "https://googleads.g.doubleclick.net",
+        "https://td.doubleclick.net",
+        "https://www.google.com",
+    ],
+)
 
 # --- Static files ------------------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -1,8 +1,17 @@
 """What other apps may import from consent: the ledger and its projection, the newsletter's
-ways in and out, the message builder for campaigns, and the suppression list."""
+ways in and out, the message builder for campaigns, the suppression list, and the visitor's
+cookie choice (a view that wants to set a non-essential cookie asks `cookie_choice_for(request)
+.allows(group)` first; the middleware drops it otherwise)."""
 
+from tutela.consent.cookies import CookieChoiceState, cookie_choice_for
 from tutela.consent.emails import newsletter_message, unsubscribe_url
-from tutela.consent.models import Channel, ConsentRecord, Subscriber, SuppressedAddress
+from tutela.consent.models import (
+    Channel,
+    ConsentRecord,
+    CookieChoice,
+    Subscriber,
+    SuppressedAddress,
+)
 from tutela.consent.notices import (
     NEWSLETTER_CONSENT,
     NEWSLETTER_PURPOSE,
@@ -29,6 +38,7 @@ from tutela.consent.services import (
     PhoneUnsubscribe,
     consent_record,
     consent_records_expire,
+    cookie_choice_record,
     email_suppress,
     newsletter_confirm,
     newsletter_subscribe_request,
@@ -44,6 +54,8 @@ __all__ = [
     "Confirmation",
     "ConsentRecord",
     "ConsentState",
+    "CookieChoice",
+    "CookieChoiceState",
     "Notice",
     "OptIn",
     "PhoneUnsubscribe",
@@ -57,6 +69,8 @@ __all__ = [
     "consent_state",
     "consent_states",
     "consented_subjects",
+    "cookie_choice_for",
+    "cookie_choice_record",
     "email_suppress",
     "is_suppressed",
     "newsletter_confirm",

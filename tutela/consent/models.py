@@ -12,6 +12,7 @@ from django.utils import timezone
 from tutela.audit.api import AppendOnlyError
 from tutela.crypto.api import BlindIndexField, EncryptedTextField, KeyClass
 from tutela.customers.api import Customer
+from tutela.policy.api import purpose as policy_purpose
 
 # The label of the subscriber address's blind index, and of the suppression list's keyed hash:
 # two labels, so neither column can be matched against the other or against the sign-in email.
@@ -128,6 +129,14 @@ class ConsentRecord(models.Model):
         """Whether this event gave consent (rather than withdrew it)."""
         return self.event_type == self.EventType.GIVEN
 
+    @property
+    def purpose_label(self) -> str:
+        """The purpose as the policy file names it (its key if the file no longer has it)."""
+        try:
+            return policy_purpose(self.purpose).label
+        except LookupError:
+            return self.purpose
+
 
 class Subscriber(models.Model):
     """Someone the newsletter can be sent to: a customer (their account address) or a visitor
@@ -201,3 +210,90 @@ class SuppressedAddress(models.Model):
 
     def __str__(self) -> str:
         return f"suppressed address ({self.reason})"
+
+
+class CookieChoiceQuerySet(models.QuerySet["CookieChoice"]):
+    """Reads and inserts; every update or delete through the ORM is refused."""
+
+    def _refuse(self, what: str) -> NoReturn:
+        raise AppendOnlyError(
+            f"{self.model._meta.label} is append-only: {what} refused (a new choice is a new "
+            "record, written by tutela.consent.services.cookie_choice_record)"
+        )
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        """Refused: cookie choices are append-only."""
+        self._refuse("update()")
+
+    def delete(self) -> NoReturn:
+        """Refused: cookie choices are append-only."""
+        self._refuse("delete()")
+
+    def _raw_delete(self, using: Any) -> NoReturn:
+        """Refused: cookie choices are append-only."""
+        self._refuse("delete()")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Refused: cookie choices are append-only."""
+        self._refuse("bulk_update()")
+
+
+class CookieChoice(models.Model):
+    """One answer to the cookie banner or the cookie settings page, as it was given (R28).
+
+    Anonymous: the visitor is a random id kept in their strictly necessary choice cookie, never
+    an account, an IP address or a user agent; a signed-in customer's choice is also written to
+    the consent ledger under the policy's consent purposes (services.cookie_choice_record).
+    The group fields say what took effect: advertising is False whenever the browser sent
+    Global Privacy Control, whatever button was pressed (`gpc` says it did). The database
+    refuses UPDATE too (trigger in migration 0002).
+    """
+
+    class Method(models.TextChoices):
+        ACCEPT_ALL = "accept_all", "Accept all"
+        REJECT_ALL = "reject_all", "Reject all"
+        CHOOSE = "choose", "Chose group by group"
+
+    id = models.BigAutoField(primary_key=True)
+    record_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    visitor_id = models.UUIDField("visitor", editable=False)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    preferences = models.BooleanField()
+    analytics = models.BooleanField()
+    advertising = models.BooleanField()
+    gpc = models.BooleanField("Global Privacy Control signal")
+    notice_version = models.CharField("policy version", max_length=32)
+    notice_sha256 = models.CharField("SHA-256 of the cookie notice shown", max_length=64)
+    event_time = models.DateTimeField(default=timezone.now)
+
+    objects = CookieChoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["visitor_id", "-id"], name="consent_cookie_visitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cookie choice {self.record_id} ({self.method})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert once; saving an existing row is refused (a new choice is a new record)."""
+        if not self._state.adding:
+            CookieChoiceQuerySet(self.__class__)._refuse("save() of an existing row")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Refused: cookie choices are append-only."""
+        CookieChoiceQuerySet(self.__class__)._refuse("delete()")
+
+    @property
+    def allowed_groups(self) -> frozenset[str]:
+        """The cookie groups this choice allowed (strictly necessary is never a choice)."""
+        flags = {
+            "preferences": self.preferences,
+            "analytics": self.analytics,
+            "advertising": self.advertising,
+        }
+        return frozenset(group for group, allowed in flags.items() if allowed)

@@ -45,3 +45,18 @@ NEWSLETTER_PHONE_WITHDRAWAL = Notice(
 def policy_version() -> str:
     """The version of the privacy policy in force, recorded with every consent event."""
     return current_policy().version
+
+
+# --- Cookie banner ------------------------------------------------------------------------------
+# The banner's own words; with the policy file's cookie groups they make up the cookie notice
+# whose hash every cookie choice records (cookies.cookie_notice).
+COOKIE_BANNER = Notice(
+    "We use cookies that are strictly necessary to run this site. We would also like to use "
+    "optional cookies, but only if you agree: until you choose, nothing else is set and no "
+    "analytics or advertising script is loaded. Carrying on browsing is not agreeing. You can "
+    "change your mind at any time under “Cookie settings” at the foot of every page."
+)
+COOKIE_GPC = Notice(
+    "If your browser sends the Global Privacy Control signal, we treat it as a refusal of "
+    "advertising cookies, even if you press “Accept all”."
+)

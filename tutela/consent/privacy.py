@@ -3,10 +3,11 @@
 "Consent to receive them may be withdrawn at any time": the ledger is the proof of consent
 (Art. 7(1)) and is kept through an erasure request; the subscriber's address is kept only while
 they want the newsletter; the suppression list keeps a keyed hash so an address is never mailed
-again, unlinked from the person when they are erased.
+again, unlinked from the person when they are erased. Cookie choices are proof of consent too,
+about a browser rather than a person: its random id, never an account.
 """
 
-from tutela.consent.models import ConsentRecord, Subscriber, SuppressedAddress
+from tutela.consent.models import ConsentRecord, CookieChoice, Subscriber, SuppressedAddress
 from tutela.policy.api import Erasure, ExportSection, catalog_register, export_section_register
 
 catalog_register(
@@ -47,3 +48,23 @@ catalog_register(
     anonymise={"subject_id": None},
     retention="consent_records",
 )
+
+catalog_register(
+    CookieChoice,
+    # The browser's random id from its choice cookie: no account, name or IP address is kept,
+    # so no customer's subject id ever matches it (a signed-in customer's choice is proved by
+    # their ledger records, above).
+    subject="visitor_id",
+    fields={
+        "visitor_id": "online_identifiers",
+        "preferences": "privacy_choices",
+        "analytics": "privacy_choices",
+        "advertising": "privacy_choices",
+        "gpc": "privacy_choices",
+    },
+    # Proof of consent (Art. 7(1)), which PECR reg. 6 makes the condition for these cookies.
+    purpose="legal_compliance",
+    erasure=Erasure.LEGAL_HOLD,
+    retention="cookie_choices",
+)
+export_section_register(CookieChoice, section=ExportSection.CONSENT_HISTORY)

@@ -19,8 +19,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tutela.audit.api import Actor, ActorKind, access_record, access_record_many
+from tutela.consent.cookies import ADVERTISING, choosable_groups, cookie_notice
 from tutela.consent.emails import confirmation_send_on_commit
-from tutela.consent.models import Channel, ConsentRecord, Subscriber, SuppressedAddress
+from tutela.consent.models import (
+    Channel,
+    ConsentRecord,
+    CookieChoice,
+    Subscriber,
+    SuppressedAddress,
+)
 from tutela.consent.notices import (
     NEWSLETTER_CONSENT,
     NEWSLETTER_PHONE_WITHDRAWAL,
@@ -39,7 +46,7 @@ from tutela.consent.selectors import (
 )
 from tutela.consent.tokens import confirm_token_open, pending_tag
 from tutela.customers.api import Customer, customer_for_email, validate_plain_text
-from tutela.policy.api import LawfulBasis
+from tutela.policy.api import LawfulBasis, current_policy
 from tutela.policy.api import purpose as policy_purpose
 
 CATEGORIES = ("privacy_choices",)
@@ -431,6 +438,111 @@ def email_suppress(
                 detail=f"address added to the suppression list ({reason})",
             )
     return created
+
+
+# --- Cookie choices -----------------------------------------------------------------------------
+
+
+def cookie_choice_record(
+    *,
+    visitor_id: uuid.UUID | None,
+    method: str,
+    allowed: Iterable[str],
+    gpc: bool,
+    actor: Actor,
+    customer: Customer | None = None,
+    request: HttpRequest | None = None,
+) -> CookieChoice:
+    """Record a cookie choice (R28): one append-only row under the cookie notice in force and,
+    for a signed-in customer, a ledger event for each consent purpose whose state it changes.
+
+    accept_all allows every group the policy lets a visitor choose, reject_all none, choose the
+    groups named in `allowed`. Global Privacy Control refuses advertising whatever was pressed
+    (R29). A visitor without a choice cookie gets a new random id. Refuses (ValidationError by
+    field, nothing stored) an unknown method and a group the policy does not let one choose.
+    """
+    choosable = choosable_groups()
+    allowed = list(allowed)
+    errors: dict[str, str] = {}
+    if method not in CookieChoice.Method.values:
+        errors["action"] = "Press “Accept all”, “Reject all” or “Save my choices”."
+    unknown = [group for group in allowed if group not in choosable]
+    if unknown:
+        errors["allow"] = (
+            f"{unknown[0]!r} is not a cookie group you can choose; the groups are "
+            f"{', '.join(choosable)}."
+        )
+    if errors:
+        raise ValidationError(errors)
+    if method == CookieChoice.Method.ACCEPT_ALL:
+        groups = set(choosable)
+    elif method == CookieChoice.Method.REJECT_ALL:
+        groups = set()
+    else:
+        groups = set(allowed)
+    if gpc:
+        groups.discard(ADVERTISING)
+    notice = cookie_notice()
+    choice = CookieChoice(
+        visitor_id=visitor_id or uuid.uuid4(),
+        method=method,
+        preferences="preferences" in groups,
+        analytics="analytics" in groups,
+        advertising=ADVERTISING in groups,
+        gpc=gpc,
+        notice_version=notice.version,
+        notice_sha256=notice.sha256,
+    )
+    with transaction.atomic():
+        choice.save()
+        if customer is not None:
+            _cookie_choice_to_ledger(customer.subject_id, choice, actor=actor, request=request)
+    return choice
+
+
+def _cookie_choice_to_ledger(
+    subject: uuid.UUID, choice: CookieChoice, *, actor: Actor, request: HttpRequest | None
+) -> None:
+    """Give or withdraw each consent purpose of the cookie groups, where the state changes.
+
+    A purpose already given is given again when the notice changed (consent to the new text);
+    refusing what was never given records nothing: the state is already "not given", and the
+    cookie choice row is the record of the refusal.
+    """
+    policy = current_policy()
+    wanted: dict[str, bool] = {}
+    for group in policy.cookies:
+        for key in group.purposes:
+            if policy.purpose(key).lawful_basis is LawfulBasis.consent:
+                wanted[key] = wanted.get(key, False) or str(group.category) in (
+                    choice.allowed_groups
+                )
+    allowed = ", ".join(sorted(choice.allowed_groups)) or "none"
+    evidence = (
+        f"Cookie banner, {choice.get_method_display()}: allowed {allowed}"
+        + ("; Global Privacy Control refused advertising" if choice.gpc else "")
+        + f". Cookie choice {choice.record_id}."
+    )
+    for key, give in wanted.items():
+        state = consent_state(subject, key)
+        renew = state.record is not None and state.record.notice_sha256 != choice.notice_sha256
+        if give and (not state.given or renew):
+            event = ConsentRecord.EventType.GIVEN
+        elif not give and state.given:
+            event = ConsentRecord.EventType.WITHDRAWN
+        else:
+            continue
+        consent_record(
+            subject=subject,
+            purpose=key,
+            event_type=event,
+            channel=Channel.WEB_FORM,
+            notice_version=choice.notice_version,
+            notice_sha256=choice.notice_sha256,
+            evidence=evidence,
+            actor=actor,
+            request=request,
+        )
 
 
 # --- Retention ----------------------------------------------------------------------------------

@@ -12,4 +12,5 @@ urlpatterns = [
     path("newsletter/sent/", views.newsletter_sent, name="newsletter_sent"),
     path("newsletter/confirm/<str:token>/", views.confirm, name="confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("cookies/", views.cookies, name="cookies"),
 ]

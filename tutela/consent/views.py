@@ -1,5 +1,6 @@
-"""Newsletter pages: the account's Mail Subscriptions, the visitor sign-up, the double opt-in
-link and the unsubscribe link; thin: parse, call a service or selector, render."""
+"""Newsletter pages (the account's Mail Subscriptions, the visitor sign-up, the double opt-in
+link and the unsubscribe link) and cookie settings; thin: parse, call a service or selector,
+render."""
 
 from __future__ import annotations
 
@@ -9,15 +10,29 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from tutela.audit.api import Actor
-from tutela.consent.forms import AccountSubscribeForm, NewsletterForm
+from tutela.consent.cookies import (
+    choice_cookie_set,
+    cookie_choice_for,
+    cookie_groups,
+    gpc_signal,
+)
+from tutela.consent.forms import AccountSubscribeForm, CookieChoiceForm, NewsletterForm
 from tutela.consent.models import Channel, Subscriber
-from tutela.consent.notices import NEWSLETTER_CONSENT, NEWSLETTER_PURPOSE, NEWSLETTER_WITHDRAWAL
+from tutela.consent.notices import (
+    COOKIE_BANNER,
+    COOKIE_GPC,
+    NEWSLETTER_CONSENT,
+    NEWSLETTER_PURPOSE,
+    NEWSLETTER_WITHDRAWAL,
+)
 from tutela.consent.selectors import (
     consent_history,
     consent_receipt,
@@ -27,6 +42,7 @@ from tutela.consent.selectors import (
 from tutela.consent.services import (
     Confirmation,
     OptIn,
+    cookie_choice_record,
     newsletter_confirm,
     newsletter_subscribe_request,
     newsletter_unsubscribe,
@@ -34,11 +50,13 @@ from tutela.consent.services import (
 )
 from tutela.consent.tokens import CONFIRM_MAX_AGE, confirm_token_open, unsubscribe_token_open
 from tutela.core.forms import form_add_service_errors
-from tutela.customers.api import Customer, customer_required
+from tutela.customers.api import Customer, customer_for_user, customer_required
 
 # The forms anyone may post are limited per address; the account's per account (R4, R40).
 NEWSLETTER_RATE = "10/10m"
 ACCOUNT_RATE = "10/10m"
+# Each cookie choice is a row: generous for a person changing their mind, not for a script.
+COOKIES_RATE = "30/10m"
 
 
 @customer_required
@@ -211,3 +229,65 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "consent/unsubscribe.html",
         {"valid": True, "subscribed": subscribed, "button_text": NEWSLETTER_WITHDRAWAL.text},
     )
+
+
+@never_cache
+@ratelimit(group="consent.cookies", key="ip", rate=COOKIES_RATE, method="POST")
+@require_http_methods(["GET", "POST"])
+def cookies(request: HttpRequest) -> HttpResponse:
+    """Cookie settings (the footer link), and where the banner's form posts: a plain form, so
+    it works without JavaScript. A choice is recorded, then the visitor goes back where they
+    were, where the tags they allowed now load (R27-R29)."""
+    choice = cookie_choice_for(request)
+    # Bound on every POST, an empty one too: it is refused with the message, not ignored.
+    form = CookieChoiceForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        signed_in = user.is_authenticated and not user.is_staff
+        customer = customer_for_user(user) if signed_in else None  # type: ignore[arg-type]
+        try:
+            record = cookie_choice_record(
+                visitor_id=choice.visitor_id,
+                method=form.cleaned_data["action"],
+                allowed=form.cleaned_data["allow"],
+                gpc=gpc_signal(request),
+                customer=customer,
+                actor=Actor.customer(id=user.pk if signed_in else None),
+                request=request,
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            response = redirect(_back_to(request, form.cleaned_data["next"]))
+            choice_cookie_set(
+                request,
+                response,
+                visitor_id=record.visitor_id,
+                allowed=record.allowed_groups,
+                notice_sha256=record.notice_sha256,
+            )
+            messages.success(request, "Your cookie choices are saved.")
+            return response
+    return render(
+        request,
+        "consent/cookies/settings.html",
+        {
+            "form": form,
+            "choice": choice,
+            "groups": cookie_groups(),
+            "checked": choice.allowed if choice.current else frozenset(),
+            "gpc": choice.gpc,
+            "banner_text": COOKIE_BANNER.text,
+            "gpc_text": COOKIE_GPC.text,
+            "next": reverse("consent:cookies"),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _back_to(request: HttpRequest, target: str) -> str:
+    """Where to go after a choice: the page the banner was on, if it is one of ours."""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and safe else reverse("consent:cookies")

@@ -12,21 +12,25 @@ from tutela.crypto.fields import (
     EncryptedJSONField,
     EncryptedTextField,
     data_keys_prefetch,
+    erased_column_value,
 )
 from tutela.crypto.markers import ERASED, ERASED_BYTES, is_erased
 from tutela.crypto.models import KeyClass
 from tutela.crypto.selectors import KeyStatus, subject_key_status
 from tutela.crypto.services import (
+    BulkShredResult,
     RotationResult,
     ShredResult,
     master_key_rotate,
     subject_shred,
+    subjects_shred,
 )
 
 __all__ = [
     "ERASED",
     "ERASED_BYTES",
     "BlindIndexField",
+    "BulkShredResult",
     "CiphertextError",
     "EncryptedBinaryField",
     "EncryptedJSONField",
@@ -40,8 +44,10 @@ __all__ = [
     "ShredResult",
     "blind_index",
     "data_keys_prefetch",
+    "erased_column_value",
     "is_erased",
     "master_key_rotate",
     "subject_key_status",
     "subject_shred",
+    "subjects_shred",
 ]

@@ -577,6 +577,15 @@ class EncryptedBinaryField(EncryptedField):
         return bytes(value)
 
 
+def erased_column_value() -> Ciphertext:
+    """What `QuerySet.update()` writes to erase an encrypted column of many rows at once.
+
+    The tombstone: it reads as ERASED and needs no key. Bulk erasure writes it where a save() per
+    row would cost too much; plaintext cannot pass through update() (get_db_prep_value refuses).
+    """
+    return Ciphertext(cipher.TOMBSTONE)
+
+
 def data_keys_prefetch(instances: Iterable[models.Model]) -> None:
     """Open the data keys of many rows with one key-store query, instead of one per row.
 

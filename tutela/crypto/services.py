@@ -110,6 +110,76 @@ def subject_shred(
 
 
 @dataclass
+class BulkShredResult:
+    """What subjects_shred did, in counts of key-store rows."""
+
+    subjects: int = 0
+    shredded: int = 0
+    already_shredded: int = 0
+    # Tombstones written for key classes a subject never had a key for.
+    never_keyed: int = 0
+
+
+# Subjects per statement: far below every database's limit on bound parameters.
+_SHRED_CHUNK = 500
+
+
+def subjects_shred(
+    *, subjects: Iterable[Any], key_classes: Iterable[str], actor_label: str, reason: str
+) -> BulkShredResult:
+    """subject_shred for many subjects at once (bulk erasure, retention sweeps).
+
+    Side effects and what it keeps: exactly those of subject_shred, for every subject named,
+    written with a few statements per 500 subjects instead of a few per subject and key class
+    (one subject_shred costs milliseconds; a sweep erases thousands). One transaction on the key
+    store; shredding again is harmless (already-shredded rows are counted and left as they were).
+    """
+    ids = sorted({subject_text(subject) for subject in subjects})
+    classes = _key_classes(key_classes)
+    reason = (reason or "").strip()
+    actor_label = (actor_label or "").strip()
+    if not reason or len(reason) > 500:
+        raise ValueError("reason: say why the keys are destroyed, in at most 500 characters")
+    if not actor_label or len(actor_label) > 120:
+        raise ValueError("actor_label: name who shreds the keys, in at most 120 characters")
+    alias = keystore.keystore_alias()
+    result = BulkShredResult(subjects=len(ids))
+    now = timezone.now()
+    done = {"shredded_at": now, "shredded_by": actor_label, "shred_reason": reason}
+    with transaction.atomic(using=alias):
+        for start in range(0, len(ids), _SHRED_CHUNK):
+            chunk = ids[start : start + _SHRED_CHUNK]
+            rows = DataKey.objects.using(alias).filter(subject__in=chunk, key_class__in=classes)
+            held = {
+                (subject, key_class): shredded_at is not None
+                for subject, key_class, shredded_at in rows.select_for_update().values_list(
+                    "subject", "key_class", "shredded_at"
+                )
+            }
+            result.already_shredded += sum(held.values())
+            result.shredded += rows.filter(shredded_at__isnull=True).update(
+                wrapped_key=b"", master_key_id="", **done
+            )
+            missing = [
+                DataKey(subject=subject, key_class=key_class, wrapped_key=b"", **done)
+                for subject in chunk
+                for key_class in classes
+                if (subject, key_class) not in held
+            ]
+            DataKey.objects.using(alias).bulk_create(missing)
+            result.never_keyed += len(missing)
+        _forget_all(ids, classes)
+        # Again after commit: a read earlier in this transaction may re-cache a key on commit.
+        transaction.on_commit(lambda: _forget_all(ids, classes), using=alias)
+    return result
+
+
+def _forget_all(subjects: list[str], classes: list[str]) -> None:
+    for subject in subjects:
+        keystore.forget(subject, classes)
+
+
+@dataclass
 class RotationResult:
     """What master_key_rotate did."""
 

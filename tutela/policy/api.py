@@ -15,6 +15,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from tutela.policy.blockers import (
+    ProcessingBlocker,
+    processing_blocked,
+    processing_blocker_register,
+    processing_blocker_unregister,
+    processing_blockers,
+)
 from tutela.policy.catalog import (
     Entry,
     Erasure,
@@ -56,6 +63,7 @@ __all__ = [
     "Policy",
     "PolicyFileError",
     "PolicyProblem",
+    "ProcessingBlocker",
     "Processor",
     "Purpose",
     "RetentionRule",
@@ -74,6 +82,10 @@ __all__ = [
     "export_sections",
     "load_policy",
     "parse_policy",
+    "processing_blocked",
+    "processing_blocker_register",
+    "processing_blocker_unregister",
+    "processing_blockers",
     "processor_categories",
     "purpose",
     "reset_policy_cache",

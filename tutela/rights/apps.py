@@ -8,3 +8,7 @@ class RightsConfig(AppConfig):
 
     name = "tutela.rights"
     label = "rights"
+
+    def ready(self) -> None:
+        """Register the erasure system checks."""
+        from tutela.rights import checks  # noqa: F401 (registers on import)

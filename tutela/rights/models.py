@@ -16,7 +16,13 @@ from django.core.validators import EmailValidator
 from django.db import models
 from django.utils import timezone
 
-from tutela.crypto.api import BlindIndexField, EncryptedBinaryField, EncryptedTextField, KeyClass
+from tutela.crypto.api import (
+    BlindIndexField,
+    EncryptedBinaryField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    KeyClass,
+)
 from tutela.customers.api import Customer, validate_plain_text
 from tutela.rights.clock import Clock
 
@@ -280,3 +286,165 @@ class ExportFile(models.Model):
     def content(self, fmt: str) -> bytes:
         """The stored bytes of one format."""
         return bytes(self.json_data if fmt == self.Format.JSON else self.html_data)
+
+
+# --- Erasure (tutela.rights.services.erasure) ---------------------------------------------------
+
+
+class ErasureRun(models.Model):
+    """One erasure, carried out in recorded steps so that a failure part-way can be resumed.
+
+    Nothing here names the person except the addresses captured before their data was erased
+    (for the confirmation and the suppression list): encrypted under a key of the run's own,
+    which the run shreds as its last step.
+    """
+
+    class Step(models.TextChoices):
+        # In the order they run (services/erasure.py).
+        PLAN = "plan", "Plan: what is erased, anonymised and kept"
+        ROWS = "rows", "Delete, anonymise and hold the rows"
+        SHRED = "shred", "Shred the data keys"
+        SUPPRESS = "suppress", "Keep the address on the suppression list"
+        NOTIFY = "notify", "Record a task per processor"
+        DELIVER = "deliver", "Send the processors' webhooks"
+        CONFIRM = "confirm", "Confirm to the person"
+        FORGET = "forget", "Forget the captured address"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Not finished"
+        DONE = "done", "Done"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The request it answers (bulk erasure for retention sweeps keeps no run).
+    request = models.OneToOneField(
+        DataSubjectRequest, on_delete=models.PROTECT, related_name="erasure_run"
+    )
+    subject_id = models.UUIDField(editable=False, db_index=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    # {"to": "<address for the confirmation>", "suppress": ["<address>", ...]}, under a key of
+    # the run's own subject (its id), not the person's: their keys are shredded before the
+    # confirmation is sent.
+    contact_emails = EncryptedJSONField(key_class=KeyClass.ACCOUNT, subject_field="id")
+    # What the plan step found: per catalog entry the action and row count, the categories the
+    # person had, the processors to tell. Counts and policy keys only, never a value.
+    plan = models.JSONField(default=dict)
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.CharField(max_length=120)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The last failure (step, exception type and message), shown to staff until a re-run.
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"erasure run {self.pk} ({self.status})"
+
+
+class ErasureStep(models.Model):
+    """A step of an erasure run that has completed, with what it did (counts, no values)."""
+
+    run = models.ForeignKey(ErasureRun, on_delete=models.PROTECT, related_name="steps")
+    step = models.CharField(max_length=8, choices=ErasureRun.Step.choices)
+    done_at = models.DateTimeField(default=timezone.now)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["run", "done_at", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["run", "step"], name="rights_erasure_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} done at {self.done_at:%Y-%m-%d %H:%M}"
+
+
+class LegalHold(models.Model):
+    """Rows kept through an erasure because the law needs them, with the reason and the date the
+    hold ends (R14, R32): the retention rule removes them then."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject_id = models.UUIDField(editable=False)
+    # The erasure that first recorded it (none for bulk erasure).
+    run = models.ForeignKey(
+        ErasureRun, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
+    # The policy file's retention rule (financial_records, rights_requests, ...).
+    retention = models.CharField(max_length=64)
+    # [{"label": "commerce.Invoice", "name": "invoices", "rows": 2}, ...]
+    sources = models.JSONField(default=list)
+    # The latest date the rule counts from among the kept rows (the last transaction, say).
+    starts_at = models.DateTimeField()
+    # None for a rule that runs "until the purpose ends".
+    ends_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=120)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["subject_id", "retention"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["ends_at"])]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One hold per person and rule: a later erasure extends it rather than adding one.
+            models.UniqueConstraint(fields=["subject_id", "retention"], name="rights_hold_once")
+        ]
+
+    def __str__(self) -> str:
+        until = f"{self.ends_at:%Y-%m-%d}" if self.ends_at else "the purpose ends"
+        return f"hold under {self.retention} until {until}"
+
+
+class ProcessorNotice(models.Model):
+    """A processor to be told of an erasure (Art. 17(2), 19): by webhook where one is
+    configured, else by the privacy officer, who ticks it off with what the processor confirmed."""
+
+    class Method(models.TextChoices):
+        WEBHOOK = "webhook", "Automatic (webhook)"
+        MANUAL = "manual", "By the privacy officer"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "To do"
+        FAILED = "failed", "Webhook failed: to do by hand or retry"
+        DELIVERED = "delivered", "Delivered by webhook"
+        DONE = "done", "Done by the privacy officer"
+
+    OPEN_STATUSES: ClassVar[frozenset[str]] = frozenset({Status.PENDING, Status.FAILED})
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run = models.ForeignKey(ErasureRun, on_delete=models.PROTECT, related_name="notices")
+    subject_id = models.UUIDField(editable=False)
+    # The policy file's processor key, and how it named the processor when the task was made.
+    processor = models.CharField(max_length=64)
+    processor_label = models.CharField(max_length=200)
+    # Category keys: to erase (the processor received them and we erased them), and kept under
+    # a legal hold (the processor may keep its copy until the same date).
+    erase = models.JSONField(default=list)
+    keep = models.JSONField(default=list)
+    method = models.CharField(max_length=8, choices=Method.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.CharField(max_length=120, blank=True)
+    # What the processor confirmed (a ticket number, "deleted on 3 May"): never personal data,
+    # the person's keys are gone by now, so it is stored in the clear.
+    confirmation = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "processor"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["status", "created_at"])]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["run", "processor"], name="rights_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"tell {self.processor} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be done (by hand, or the webhook failed)."""
+        return self.status in self.OPEN_STATUSES

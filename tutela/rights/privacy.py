@@ -1,7 +1,7 @@
 """Catalog entries for rights requests, their history and access exports (tutela.policy.catalog)."""
 
 from tutela.policy.api import Erasure, catalog_register
-from tutela.rights.models import DataSubjectRequest, DsrEvent, ExportFile
+from tutela.rights.models import DataSubjectRequest, DsrEvent, ErasureRun, ExportFile
 
 PURPOSE = "rights_requests"
 
@@ -52,4 +52,20 @@ catalog_register(
     purpose=PURPOSE,
     erasure=Erasure.DELETE,
     retention="data_exports",
+)
+catalog_register(
+    ErasureRun,
+    subject="subject_id",
+    # The addresses captured before an erasure, to send its confirmation and fill the
+    # suppression list; the rest of the run is counts and policy keys.
+    fields={"contact_emails": "contact_email"},
+    purpose=PURPOSE,
+    # Evidence that the erasure was carried out, kept with the request. The addresses are not
+    # minimised here (a run still in progress needs them): the run erases them itself when it
+    # ends, and shreds the key of its own they were encrypted under.
+    erasure=Erasure.LEGAL_HOLD,
+    retention="rights_requests",
+    not_personal={
+        "last_error": "the step and error of a failed attempt: model and step names, never values",
+    },
 )

@@ -7,7 +7,9 @@ import logging
 import uuid
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,6 +44,7 @@ from tutela.rights.services import (
     dsr_verify,
     export_collector,
 )
+from tutela.rights.tasks import erasure_carry_out
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +101,24 @@ def _fulfil_now(request: HttpRequest, dsr: DataSubjectRequest) -> bool:
     return True
 
 
+def _erasure_asked(request: HttpRequest, dsr: DataSubjectRequest) -> HttpResponse:
+    """A verified erasure request waits for a privacy officer, who sees what it will erase and
+    keep before carrying it out; with TUTELA_ERASURE_AUTOMATIC (and nothing flagged for a
+    person's judgement) a background job carries it out as soon as the request is stored, and
+    the person is signed out: their account is about to stop existing."""
+    if not settings.TUTELA_ERASURE_AUTOMATIC or dsr.possibly_excessive:
+        messages.success(
+            request,
+            f"We have your request {dsr.reference}. A privacy officer will check it and erase "
+            "your data; we will email you what we erased and what the law makes us keep.",
+        )
+        return redirect("rights:request_detail", dsr_id=dsr.pk)
+    request_id = str(dsr.pk)
+    transaction.on_commit(lambda: erasure_carry_out.enqueue(request_id), robust=True)
+    logout(request)
+    return render(request, "rights/erasure_started.html", {"reference": dsr.reference})
+
+
 @customer_required
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
@@ -120,6 +141,8 @@ def ask(request: HttpRequest, customer: Customer, kind: str) -> HttpResponse:
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
+            if dsr.kind == DataSubjectRequest.Kind.ERASURE:
+                return _erasure_asked(request, dsr)
             if _fulfil_now(request, dsr):
                 messages.success(request, "Your copy of your data is ready to download below.")
             else:

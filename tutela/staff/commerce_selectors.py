@@ -16,7 +16,7 @@ from tutela.commerce.api import Invoice, Order, OrderLine, Payment
 from tutela.crypto.api import data_keys_prefetch
 from tutela.policy.api import catalog_entry_for
 from tutela.staff.roles import VIEW_INVOICES, VIEW_ORDERS
-from tutela.staff.selectors import StaffMember, _categories, _require, record_read
+from tutela.staff.selectors import StaffMember, _categories, _require, record_page_read, record_read
 
 
 def orders_for_staff(actor: StaffMember) -> QuerySet[Order]:
@@ -78,16 +78,7 @@ def invoices_page_read(actor: StaffMember, invoices: Iterable[Invoice]) -> None:
     """Record that a page of invoices (with billing names) was shown; open its data keys in
     one query."""
     _require(actor, VIEW_INVOICES)
-    invoices = list(invoices)
-    data_keys_prefetch(invoices)
-    entry = catalog_entry_for(Invoice)
-    record_read(
-        actor,
-        [invoice.subject_id for invoice in invoices],
-        "invoice list",
-        categories=entry.categories,
-        purpose=entry.purpose,
-    )
+    record_page_read(actor, invoices, "invoice list")
 
 
 def invoice_for_staff(actor: StaffMember, invoice_id: uuid.UUID, *, what: str) -> Invoice:

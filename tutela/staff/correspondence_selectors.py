@@ -23,7 +23,7 @@ from tutela.crypto.api import data_keys_prefetch, is_erased
 from tutela.customers.api import Customer
 from tutela.policy.api import catalog_entry_for
 from tutela.staff.roles import FILE_UNMATCHED_EMAIL, PLAY_CALL_RECORDINGS, VIEW_CORRESPONDENCE
-from tutela.staff.selectors import StaffMember, _require, record_read
+from tutela.staff.selectors import StaffMember, _require, record_page_read, record_read
 
 LIST_LIMIT = 200
 
@@ -136,15 +136,7 @@ def unmatched_emails_page_read(actor: StaffMember, emails: Iterable[EmailRecord]
     """Record that a page of unmatched mail (senders, subject lines) was shown; each message
     is its own subject. Opens the page's data keys in one query."""
     _require(actor, VIEW_CORRESPONDENCE)
-    emails = list(emails)
-    data_keys_prefetch(emails)
-    record_read(
-        actor,
-        [email.subject_id for email in emails],
-        "unmatched email list",
-        categories=_email_categories("from_address", "subject_line"),
-        purpose=catalog_entry_for(EmailRecord).purpose,
-    )
+    record_page_read(actor, emails, "unmatched email list", fields=("from_address", "subject_line"))
 
 
 def unmatched_email_for_staff(actor: StaffMember, email_id: uuid.UUID) -> EmailRecord:

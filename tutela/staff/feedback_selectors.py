@@ -23,7 +23,7 @@ from tutela.feedback.api import (
 )
 from tutela.policy.api import catalog_entry_for
 from tutela.staff.roles import VIEW_CONTESTS, VIEW_PROBLEM_REPORTS, VIEW_QUESTIONNAIRE_RESULTS
-from tutela.staff.selectors import StaffMember, _require, record_read
+from tutela.staff.selectors import StaffMember, _require, record_page_read, record_read
 
 
 def problem_reports_for_staff(actor: StaffMember) -> QuerySet[ProblemReport]:
@@ -36,16 +36,7 @@ def problem_reports_for_staff(actor: StaffMember) -> QuerySet[ProblemReport]:
 def problem_reports_page_read(actor: StaffMember, reports: Iterable[ProblemReport]) -> None:
     """Record that a page of report summaries was shown; open its data keys in one query."""
     _require(actor, VIEW_PROBLEM_REPORTS)
-    reports = list(reports)
-    data_keys_prefetch(reports)
-    entry = catalog_entry_for(ProblemReport)
-    record_read(
-        actor,
-        [report.subject_id for report in reports],
-        "problem report list",
-        categories=entry.field_categories("summary"),
-        purpose=entry.purpose,
-    )
+    record_page_read(actor, reports, "problem report list", fields=("summary",))
 
 
 def problem_report_for_staff(actor: StaffMember, report_id: uuid.UUID) -> ProblemReport:

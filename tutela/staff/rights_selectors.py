@@ -18,20 +18,12 @@ from tutela.crypto.api import data_keys_prefetch
 from tutela.policy.api import catalog_entry_for
 from tutela.rights.api import PURPOSE, DataSubjectRequest, Deadline, DsrEvent, dsr_deadline
 from tutela.staff.roles import HANDLE_RIGHTS_REQUESTS, VIEW_RIGHTS_REQUESTS
-from tutela.staff.selectors import StaffMember, _require, record_read
+from tutela.staff.selectors import StaffMember, _require, record_page_read, record_read
 
 
 def _page_read(actor: StaffMember, requests: Iterable[DataSubjectRequest], what: str) -> None:
     """The queue shows who asked (their name): one read per subject, keys opened in one query."""
-    requests = list(requests)
-    data_keys_prefetch(requests)
-    record_read(
-        actor,
-        [dsr.subject_id for dsr in requests],
-        what,
-        categories=catalog_entry_for(DataSubjectRequest).field_categories("requester_name"),
-        purpose=PURPOSE,
-    )
+    record_page_read(actor, requests, what, fields=("requester_name",))
 
 
 def dsr_queue_for_staff(

@@ -66,12 +66,22 @@ VIEW_INVOICES = "commerce.view_invoice"
 VIEW_RIGHTS_REQUESTS = "rights.view_datasubjectrequest"
 ENTER_RIGHTS_REQUESTS = "rights.add_datasubjectrequest"
 HANDLE_RIGHTS_REQUESTS = "rights.change_datasubjectrequest"
+# Erasure (issue 5): carrying out a verified erasure request after its preview, and ticking off
+# the processors to be told by hand (Django's permissions of ErasureRun and ProcessorNotice).
+CARRY_OUT_ERASURE = "rights.add_erasurerun"
+HANDLE_PROCESSOR_NOTICES = "rights.change_processornotice"
 # Mail subscriptions ("By contacting our customer service department by phone"): look up a
 # caller's newsletter subscription by their address, and record the unsubscribe they ask for
 # with the staff member as evidence (each read and change access-logged). Support, who answer
 # the phone; marketing never sees who is subscribed.
 VIEW_SUBSCRIPTIONS = "consent.view_subscriber"
 RECORD_PHONE_UNSUBSCRIBE = "consent.record_phone_withdrawal"
+# Newsletter campaigns: see each campaign with its counts (never who received it), write and
+# change drafts, and send or cancel one; the audience is computed at send time from consent.
+VIEW_CAMPAIGNS = "campaigns.view_campaign"
+WRITE_CAMPAIGNS = "campaigns.add_campaign"
+EDIT_CAMPAIGNS = "campaigns.change_campaign"
+SEND_CAMPAIGNS = "campaigns.send_campaign"
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     # Answers customers: finds them and sees what they told us, never their sign-in log.
@@ -88,11 +98,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         {VIEW_CUSTOMER_PROFILE, CORRECT_CUSTOMER_PROFILE, VIEW_SECURITY_LOG}
         # The rights request queue with its deadlines (issue 5).
         | {VIEW_RIGHTS_REQUESTS, ENTER_RIGHTS_REQUESTS, HANDLE_RIGHTS_REQUESTS}
+        # Carries out erasure and tells the processors (issue 5).
+        | {CARRY_OUT_ERASURE, HANDLE_PROCESSOR_NOTICES}
     ),
     # Writes research questionnaires and contests and sees their aggregate results, never a
-    # name or an answer by itself. Campaigns arrive with issue 6.
+    # name or an answer by itself; writes and sends newsletter campaigns (counts only).
     Role.MARKETING: frozenset(
         {CREATE_QUESTIONNAIRE, VIEW_QUESTIONNAIRE_RESULTS, CREATE_CONTEST, VIEW_CONTESTS}
+        | {VIEW_CAMPAIGNS, WRITE_CAMPAIGNS, EDIT_CAMPAIGNS, SEND_CAMPAIGNS}
     ),
     # Reads orders, payments and invoices, the financial records; never a profile, a message
     # or a sign-in log. Read-only: no tool changes a financial record.
@@ -108,12 +121,12 @@ ROLE_PURPOSES: dict[Role, str] = {
     ),
     Role.PRIVACY_OFFICER: (
         "Handles rights requests: the request queue with its deadlines, identity checks and "
-        "decisions; corrects customers' details for them and reviews the security logs "
-        "(sign-ins and visits)."
+        "decisions; carries out erasure and tells the processors; corrects customers' details "
+        "for them and reviews the security logs (sign-ins and visits)."
     ),
     Role.MARKETING: (
-        "Runs research questionnaires and contests (aggregate results only) and, from issue 6, "
-        "email campaigns to people who consented."
+        "Runs research questionnaires and contests (aggregate results only) and email "
+        "campaigns to people who consented (counts only, never who received them)."
     ),
     Role.FINANCE: (
         "Keeps the financial records: reads orders, their payments and invoices (kept at least "

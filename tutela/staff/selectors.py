@@ -103,6 +103,37 @@ def _categories(*models: type[Model], extra: tuple[str, ...] = ()) -> tuple[str,
     return tuple(dict.fromkeys([*found, *extra]))
 
 
+def record_page_read(
+    actor: StaffMember,
+    rows: Iterable[Model],
+    what: str,
+    *,
+    fields: tuple[str, ...] = (),
+    categories: tuple[str, ...] = (),
+) -> None:
+    """A list page of catalogued rows was shown: open their data keys in one query (no query
+    per row) and log one read per subject, for the rows' catalogued purpose.
+
+    The categories are those of the personal `fields` the page shows (every category of the
+    model when none are named), unless `categories` gives them outright.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    data_keys_prefetch(rows)
+    entry = catalog_entry_for(type(rows[0]))
+    if not categories:
+        shown = [entry.field_categories(name) for name in fields]
+        categories = tuple(dict.fromkeys(c for cats in shown for c in cats)) or entry.categories
+    record_read(
+        actor,
+        [row.subject_id for row in rows],  # type: ignore[attr-defined]
+        what,
+        categories=categories,
+        purpose=entry.purpose,
+    )
+
+
 def record_read(
     actor: StaffMember,
     subjects: Iterable[uuid.UUID],

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.http import Http404
 
-from tutela.crypto.api import data_keys_prefetch
 from tutela.policy.api import catalog_entry_for
 from tutela.staff.roles import VIEW_APPLICATIONS
-from tutela.staff.selectors import StaffMember, _require, record_read
+from tutela.staff.selectors import StaffMember, _require, record_page_read, record_read
 from tutela.support.api import Application, Attachment, Message, Thread, attachment_of, thread_of
 from tutela.support.api import queue as support_queue
 
@@ -45,16 +44,7 @@ def applications_queue_for_staff(actor: StaffMember, *, show: str) -> QuerySet[A
 def applications_page_read(actor: StaffMember, applications: Iterable[Application]) -> None:
     """Record that a page of subject lines was shown; open its data keys in one query."""
     _require(actor, VIEW_APPLICATIONS)
-    applications = list(applications)
-    data_keys_prefetch(applications)
-    entry = catalog_entry_for(Application)
-    record_read(
-        actor,
-        [application.subject_id for application in applications],
-        "application queue",
-        categories=entry.field_categories("subject_line"),
-        purpose=entry.purpose,
-    )
+    record_page_read(actor, applications, "application queue", fields=("subject_line",))
 
 
 def application_thread_for_staff(actor: StaffMember, application_id: uuid.UUID) -> Thread:

@@ -1,9 +1,11 @@
 from django.urls import path
 
 from tutela.staff import (
+    campaigns_views,
     commerce_views,
     consent_views,
     correspondence_views,
+    erasure_views,
     feedback_views,
     rights_views,
     support_views,
@@ -92,7 +94,35 @@ urlpatterns = [
     path("rights/closed/", rights_views.dsr_closed, name="dsr_closed"),
     path("rights/new/", rights_views.dsr_new, name="dsr_new"),
     path("rights/<uuid:dsr_id>/", rights_views.dsr_detail, name="dsr_detail"),
+    # Before dsr_act, whose <slug:action> would take "erasure".
+    path("rights/<uuid:dsr_id>/erasure/", erasure_views.dsr_erasure, name="dsr_erasure"),
+    path("rights/processors/", erasure_views.processor_notices, name="processor_notices"),
+    path(
+        "rights/processors/<uuid:notice_id>/<slug:action>/",
+        erasure_views.processor_notice_act,
+        name="processor_notice_act",
+    ),
     path("rights/<uuid:dsr_id>/<slug:action>/", rights_views.dsr_act, name="dsr_act"),
+    path("campaigns/", campaigns_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaigns_views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaigns_views.campaign, name="campaign"),
+    path("campaigns/<int:campaign_id>/edit/", campaigns_views.campaign_edit, name="campaign_edit"),
+    path(
+        "campaigns/<int:campaign_id>/progress/",
+        campaigns_views.campaign_progress,
+        name="campaign_progress",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/preview.html",
+        campaigns_views.campaign_preview_html,
+        name="campaign_preview_html",
+    ),
+    path("campaigns/<int:campaign_id>/send/", campaigns_views.campaign_send, name="campaign_send"),
+    path(
+        "campaigns/<int:campaign_id>/cancel/",
+        campaigns_views.campaign_cancel_view,
+        name="campaign_cancel",
+    ),
     path("subscriptions/", consent_views.subscriptions, name="subscriptions"),
     path(
         "subscriptions/unsubscribe/",

@@ -24,6 +24,7 @@ from tutela.staff.roles import (
     CREATE_QUESTIONNAIRE,
     ROLE_PURPOSES,
     VIEW_APPLICATIONS,
+    VIEW_CAMPAIGNS,
     VIEW_CONTESTS,
     VIEW_CORRESPONDENCE,
     VIEW_CUSTOMER_PROFILE,
@@ -164,6 +165,13 @@ TOOLS = (
         "clock, extensions, decisions and answers; enter requests received by email, phone or "
         "post.",
         "staff:dsr_queue",
+    ),
+    Tool(
+        "Newsletter campaigns",
+        VIEW_CAMPAIGNS,
+        "Write, preview and send a newsletter to everyone whose consent is in force; follow "
+        "its progress (counts only).",
+        "staff:campaigns",
     ),
     Tool(
         "Mail subscriptions",

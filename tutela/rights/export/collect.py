@@ -205,6 +205,11 @@ def _personal_column(entry: Entry, name: str, policy: Policy, inline_limit: int)
     if any(policy.category(key).fideslang.startswith(_CREDENTIALS) for key in categories):
         convert = _withheld(CREDENTIAL_REASON)
         return _column(model_field, categories, "withheld", convert, reason=CREDENTIAL_REASON)
+    if "data_export" in categories:
+        # An earlier export is a copy of what this one shows afresh: listing it suffices, and
+        # copying it would nest every earlier export inside each new one.
+        reason = "A copy of your data made earlier at your request; this export shows it afresh."
+        return _column(model_field, categories, "withheld", _withheld(reason), reason=reason)
     if isinstance(model_field, BlindIndexField):
         source = str(opts.get_field(model_field.source).verbose_name)  # type: ignore[union-attr]
         reason = (

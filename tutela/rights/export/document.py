@@ -201,7 +201,6 @@ class SubjectExport:
             "retention": rules[entry.retention].summary if entry.retention in rules else "",
             "categories": [policy.category(key).label for key in entry.categories],
             "headers": headers,
-            "personal": [column.personal for column in columns],
             "rows": rows,
             "as_table": len(columns) <= _TABLE_COLUMNS,
         }

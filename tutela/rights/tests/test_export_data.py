@@ -12,13 +12,7 @@ from django.utils import timezone
 from tutela.accounts.api import SecurityEvent, security_event_record
 from tutela.audit.api import Actor, access_record
 from tutela.customers.api import Customer, ProfileChange, customer_update
-from tutela.feedback.models import (
-    Contest,
-    ContestEntry,
-    ProblemReport,
-    Questionnaire,
-    QuestionnaireResponse,
-)
+from tutela.feedback.models import Contest, ProblemReport, Questionnaire
 from tutela.feedback.services import (
     contest_create,
     contest_enter,
@@ -122,8 +116,6 @@ def fill(
 __all__ = [
     "MARKETING",
     "STAFF",
-    "ContestEntry",
-    "QuestionnaireResponse",
     "Things",
     "fill",
     "sign_in_from",

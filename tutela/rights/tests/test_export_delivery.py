@@ -112,14 +112,25 @@ def test_only_verified_access_requests_are_fulfilled(
 def test_the_export_library_is_found_and_its_result_is_stored(
     make_customer: Callable[..., Customer],
 ) -> None:
-    """The real library (tutela.rights.export), when installed: its JSON and HTML are stored."""
-    collect = export_collector()
-    if collect is None:
-        pytest.skip("the export library is not installed in this build")
+    """The real library (tutela.rights.export): its JSON and HTML are stored."""
+    assert export_collector() is not None
     customer = make_customer(full_name="Ada Lovelace")
     export = dsr_fulfil_access(dsr=account_request(customer), actor=OFFICER)
     assert isinstance(json.loads(export.content("json")), dict)
     assert "Ada Lovelace" in export.content("html").decode()
+
+
+@pytest.mark.django_db
+def test_a_second_export_lists_the_first_without_copying_it(
+    make_customer: Callable[..., Customer],
+) -> None:
+    """Exports are catalogued (they hold personal data) but never nest inside later ones."""
+    customer = make_customer(full_name="Ada Lovelace")
+    first = dsr_fulfil_access(dsr=account_request(customer), actor=OFFICER)
+    second = dsr_fulfil_access(dsr=account_request(customer), actor=OFFICER)
+    text = second.content("json").decode()
+    assert "A copy of your data made earlier at your request" in text
+    assert len(second.content("json")) < 2 * len(first.content("json"))
 
 
 # --- the owner's download ---------------------------------------------------------------------

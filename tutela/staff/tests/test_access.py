@@ -33,6 +33,8 @@ VIEWS: dict[str, tuple[str, str, frozenset[Role]]] = {
     "rights closed": ("/staff/rights/closed/", "get", frozenset({Role.PRIVACY_OFFICER})),
     "rights entry form": ("/staff/rights/new/", "get", frozenset({Role.PRIVACY_OFFICER})),
     "mail subscriptions": ("/staff/subscriptions/", "get", frozenset({Role.SUPPORT})),
+    "campaigns": ("/staff/campaigns/", "get", frozenset({Role.MARKETING})),
+    "campaign form": ("/staff/campaigns/new/", "get", frozenset({Role.MARKETING})),
     "correction post": (
         "/staff/customers/{id}/correct/",
         "post",

@@ -11,17 +11,22 @@ from django.core.management import call_command
 from tutela.accounts.models import User
 from tutela.staff.roles import (
     ANSWER_APPLICATIONS,
+    CARRY_OUT_ERASURE,
     CORRECT_CUSTOMER_PROFILE,
     CREATE_CONTEST,
     CREATE_QUESTIONNAIRE,
+    EDIT_CAMPAIGNS,
     ENTER_RIGHTS_REQUESTS,
     FILE_UNMATCHED_EMAIL,
+    HANDLE_PROCESSOR_NOTICES,
     HANDLE_RIGHTS_REQUESTS,
     PLAY_CALL_RECORDINGS,
     RECORD_CORRESPONDENCE,
     RECORD_PHONE_UNSUBSCRIBE,
     ROLE_PERMISSIONS,
+    SEND_CAMPAIGNS,
     VIEW_APPLICATIONS,
+    VIEW_CAMPAIGNS,
     VIEW_CONTESTS,
     VIEW_CORRESPONDENCE,
     VIEW_CUSTOMER_PROFILE,
@@ -32,6 +37,7 @@ from tutela.staff.roles import (
     VIEW_RIGHTS_REQUESTS,
     VIEW_SECURITY_LOG,
     VIEW_SUBSCRIPTIONS,
+    WRITE_CAMPAIGNS,
     Role,
     staff_roles_sync,
 )
@@ -77,12 +83,18 @@ def test_least_privilege_is_what_the_issue_asks_for() -> None:
         VIEW_RIGHTS_REQUESTS,
         ENTER_RIGHTS_REQUESTS,
         HANDLE_RIGHTS_REQUESTS,
+        CARRY_OUT_ERASURE,
+        HANDLE_PROCESSOR_NOTICES,
     }
     assert ROLE_PERMISSIONS[Role.MARKETING] == {
         CREATE_QUESTIONNAIRE,
         VIEW_QUESTIONNAIRE_RESULTS,
         CREATE_CONTEST,
         VIEW_CONTESTS,
+        VIEW_CAMPAIGNS,
+        WRITE_CAMPAIGNS,
+        EDIT_CAMPAIGNS,
+        SEND_CAMPAIGNS,
     }
     assert ROLE_PERMISSIONS[Role.FINANCE] == {VIEW_ORDERS, VIEW_INVOICES}
     assert set(ROLE_PERMISSIONS) == set(Role)
